@@ -1,0 +1,116 @@
+package io.djinn.engine;
+
+import io.djinn.model.ModelConfig;
+import io.djinn.tokenizer.ChatTemplate;
+import io.djinn.tokenizer.IncrementalDetokenizer;
+import io.djinn.tokenizer.Tokenizer;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.BackPressureStrategy;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+
+/**
+ * A loaded model as the API sees it: its id, tokenizer, chat template and engine. Generation is exposed as a
+ * {@link Multi} of text events fed by the engine thread; cancelling the subscription cancels the sequence.
+ */
+public final class ServedModel implements AutoCloseable {
+
+    private final String id;
+    private final ModelConfig config;
+    private final Tokenizer tokenizer;
+    private final ChatTemplate chatTemplate;
+    private final GenerationConfig generationConfig;
+    private final InferenceEngine engine;
+    private final long createdEpochSeconds = System.currentTimeMillis() / 1000;
+
+    public ServedModel(String id, ModelConfig config, Tokenizer tokenizer, ChatTemplate chatTemplate,
+            GenerationConfig generationConfig, InferenceEngine engine) {
+        this.id = id;
+        this.config = config;
+        this.tokenizer = tokenizer;
+        this.chatTemplate = chatTemplate;
+        this.generationConfig = generationConfig;
+        this.engine = engine;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public ChatTemplate chatTemplate() {
+        return chatTemplate;
+    }
+
+    public GenerationConfig generationConfig() {
+        return generationConfig;
+    }
+
+    public int maxContext() {
+        return engine.maxContext();
+    }
+
+    public long createdEpochSeconds() {
+        return createdEpochSeconds;
+    }
+
+    /**
+     * Generates from a tokenized prompt. The stream emits {@link TextEvent.Delta}s as text becomes printable
+     * (multi-byte characters are never split) and ends with one {@link TextEvent.Finished}.
+     */
+    public Multi<TextEvent> generate(int[] prompt, SamplingParams params, boolean skipSpecialTokens) {
+        return Multi.createFrom().<TextEvent>emitter(emitter -> {
+            IncrementalDetokenizer detokenizer = new IncrementalDetokenizer(tokenizer, skipSpecialTokens);
+            GenerationHandle handle = engine.submit(prompt, params,
+                    new EmittingSink(emitter, detokenizer, prompt.length));
+            emitter.onTermination(handle::cancel);
+        }, BackPressureStrategy.BUFFER);
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+        tokenizer.close();
+    }
+
+    /** Turns engine callbacks into stream events; runs on the engine thread. */
+    private static final class EmittingSink implements TokenSink {
+        private final MultiEmitter<? super TextEvent> emitter;
+        private final IncrementalDetokenizer detokenizer;
+        private final int promptTokens;
+        private int completionTokens;
+
+        EmittingSink(MultiEmitter<? super TextEvent> emitter, IncrementalDetokenizer detokenizer, int promptTokens) {
+            this.emitter = emitter;
+            this.detokenizer = detokenizer;
+            this.promptTokens = promptTokens;
+        }
+
+        @Override
+        public void onToken(int tokenId) {
+            completionTokens++;
+            emitter.emit(new TextEvent.Delta(detokenizer.append(tokenId), tokenId));
+        }
+
+        @Override
+        public void onFinish(FinishReason reason) {
+            String rest = detokenizer.flush();
+            if (!rest.isEmpty()) {
+                emitter.emit(new TextEvent.Delta(rest, -1));
+            }
+            emitter.emit(new TextEvent.Finished(reason, promptTokens, completionTokens));
+            emitter.complete();
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            emitter.fail(error);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.djinn.serving;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.djinn.DjlEnvironment;
+import io.djinn.checkpoint.CheckpointGenerator;
+import io.djinn.checkpoint.CheckpointSpec;
+import io.djinn.config.DjinnConfig;
+import io.djinn.engine.GenerationConfig;
+import io.djinn.engine.InferenceEngine;
+import io.djinn.engine.ServedModel;
+import io.djinn.model.Architecture;
+import io.djinn.model.LlamaModel;
+import io.djinn.model.ModelConfig;
+import io.djinn.tokenizer.Tokenizer;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Owns the served model's lifecycle: loads it on its own thread at start-up (so health endpoints answer while it
+ * loads), generating the default checkpoint first when no path is configured.
+ */
+@ApplicationScoped
+public class ModelHost {
+
+    private static final Logger LOG = Logger.getLogger(ModelHost.class);
+    /** Folder name of the generated default checkpoint under djinn.model.cache-dir. */
+    static final String DEFAULT_CHECKPOINT = "djinn-tiny-llama";
+
+    private final DjinnConfig config;
+    private volatile ServedModel model;
+    private volatile Throwable failure;
+
+    public ModelHost(DjinnConfig config) {
+        this.config = config;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        Thread.ofPlatform().name("djinn-model-loader").daemon().start(() -> {
+            try {
+                model = load();
+            } catch (Throwable t) {
+                failure = t;
+                LOG.error("Model failed to load: " + t.getMessage(), t);
+            }
+        });
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        ServedModel m = model;
+        model = null;
+        if (m != null) {
+            m.close();
+        }
+    }
+
+    public Optional<ServedModel> ready() {
+        return Optional.ofNullable(model);
+    }
+
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    private ServedModel load() throws Exception {
+        DjlEnvironment.init();
+        long start = System.nanoTime();
+        Path dir = resolveCheckpoint();
+        Device device = device(config.model().device());
+        DataType dtype = dtype(config.model().dtype(), device);
+        ModelConfig modelConfig = ModelConfig.read(dir);
+        LOG.infof("Loading %s (%s, %d layers, hidden %d) from %s on %s as %s", modelConfig.architecture().hfName(),
+                modelConfig.architecture(), modelConfig.numHiddenLayers(), modelConfig.hiddenSize(), dir, device,
+                dtype);
+        LlamaModel lm = LlamaModel.load(dir, device, dtype);
+        Tokenizer tokenizer = Tokenizer.load(dir);
+        GenerationConfig generationConfig = GenerationConfig.read(dir);
+        int maxContext = config.engine().maxModelLen().orElse(Math.min(modelConfig.maxPositionEmbeddings(), 4096));
+        InferenceEngine engine = new InferenceEngine(lm, NDManager.newBaseManager(device),
+                config.engine().maxNumSeqs(), maxContext, config.engine().prefillChunk());
+        String id = config.model().name().orElse(dir.getFileName().toString());
+        ServedModel served = new ServedModel(id, modelConfig, tokenizer, tokenizer.chatTemplate(), generationConfig,
+                engine);
+        LOG.infof("Model '%s' ready in %.2f s (KV cache %d MiB for %d sequences of %d tokens)", id,
+                (System.nanoTime() - start) / 1e9, engine.cacheBytes() >> 20, config.engine().maxNumSeqs(),
+                maxContext);
+        return served;
+    }
+
+    private Path resolveCheckpoint() throws Exception {
+        if (config.model().path().isPresent()) {
+            Path p = Path.of(config.model().path().get());
+            if (!Files.isDirectory(p)) {
+                throw new IllegalStateException("djinn.model.path " + p + " is not a directory");
+            }
+            return p;
+        }
+        Path dir = Path.of(config.model().cacheDir()).resolve(DEFAULT_CHECKPOINT);
+        if (!Files.exists(dir.resolve("config.json"))) {
+            LOG.infof("No djinn.model.path configured: generating the default checkpoint into %s", dir);
+            CheckpointGenerator.generate(CheckpointSpec.tiny(Architecture.LLAMA), dir);
+        }
+        return dir;
+    }
+
+    static Device device(String name) {
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        if (n.equals("cpu")) {
+            return Device.cpu();
+        }
+        if (n.startsWith("cuda")) {
+            int idx = n.contains(":") ? Integer.parseInt(n.substring(n.indexOf(':') + 1)) : 0;
+            return Device.gpu(idx);
+        }
+        throw new IllegalArgumentException("djinn.model.device must be cpu or cuda:N, not '" + name + "'");
+    }
+
+    static DataType dtype(String name, Device device) {
+        return switch (name.trim().toLowerCase(Locale.ROOT)) {
+            case "auto" -> device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+            case "float32", "fp32" -> DataType.FLOAT32;
+            case "float16", "fp16", "half" -> DataType.FLOAT16;
+            default -> throw new IllegalArgumentException(
+                    "djinn.model.dtype must be auto, float32 or float16, not '" + name + "'");
+        };
+    }
+}
