@@ -71,7 +71,8 @@ public final class ChatTemplate {
             JinjavaInterpreter.popCurrent();
         }
         for (TemplateError err : parser.getErrors()) {
-            if (err.getSeverity() == TemplateError.ErrorType.FATAL) {
+            // Jinja2 rejects what Jinjava only warns about at parse time (e.g. an {% endfor %} without a for)
+            if (err.getSeverity() == TemplateError.ErrorType.FATAL || err.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR) {
                 throw new ChatTemplateException("chat template does not parse: " + messageOf(err));
             }
         }
