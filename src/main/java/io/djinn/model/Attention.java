@@ -1,0 +1,90 @@
+package io.djinn.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * Causal self-attention with grouped-query heads, rotary positions and an in-place KV cache.
+ *
+ * <pre>
+ *   qkv = x @ Wqkv (+ bqkv)                    [B, L, (H + 2K) * D]    H query heads, K kv heads, D head_dim
+ *   q, k (Qwen3: RMSNorm per head), rope        [B, L, H, D], [B, L, K, D]
+ *   cache[slot, :, pos, :] = k, v
+ *   keys, values = cache[slot, :, :span, :]     [B, K, S, D]
+ *   q grouped per kv head                       [B, K, G * L, D]        G = H / K
+ *   p = softmax(q k^T + mask)                   [B, K, G, L, S]
+ *   out = (p v) regrouped @ Wo                  [B, L, H * D] @ [H * D, hidden]
+ * </pre>
+ *
+ * The 1/sqrt(D) score scale is folded into the query weights (or into q_norm's weight) at load time.
+ */
+final class Attention {
+    private final int heads;
+    private final int kvHeads;
+    private final int group;
+    private final int headDim;
+    private final NDArray qkvWeight;   // [hidden, (H + 2K) * D], pre-transposed
+    private final NDArray qkvBias;     // [(H + 2K) * D] or null (Qwen2 only)
+    private final RmsNorm qkNorm;      // weight [H + K, D] or null (Qwen3 only)
+    private final NDArray oWeight;     // [H * D, hidden], pre-transposed
+    private final boolean upcastSoftmax;
+
+    Attention(ModelConfig c, NDArray qkvWeight, NDArray qkvBias, RmsNorm qkNorm, NDArray oWeight) {
+        this.heads = c.numAttentionHeads();
+        this.kvHeads = c.numKeyValueHeads();
+        this.group = c.groupSize();
+        this.headDim = c.headDim();
+        this.qkvWeight = qkvWeight;
+        this.qkvBias = qkvBias;
+        this.qkNorm = qkNorm;
+        this.oWeight = oWeight;
+        this.upcastSoftmax = qkvWeight.getDataType() == DataType.FLOAT16;
+    }
+
+    /** x: [B, L, hidden] -> [B, L, hidden]; writes this step's keys and values into the cache. */
+    NDArray forward(NDArray x, Step s, NDArray keyCache, NDArray valueCache) {
+        int b = s.batch;
+        int l = s.len;
+        NDArray qkv = x.matMul(qkvWeight);
+        if (qkvBias != null) {
+            qkv = qkv.addi(qkvBias);
+        }
+        NDList parts = qkv.reshape(b, l, heads + 2L * kvHeads, headDim).split(new long[] {heads + kvHeads}, 2);
+        NDArray qk = parts.get(0);   // [B, L, H + K, D]
+        NDArray v = parts.get(1);    // [B, L, K, D]
+        if (qkNorm != null) {
+            qk = qkNorm.forward(qk);
+        }
+        qk = s.rope.apply(qk);
+        NDList qAndK = qk.split(new long[] {heads}, 2);
+        NDArray q = qAndK.get(0);    // [B, L, H, D]
+        NDArray k = qAndK.get(1);    // [B, L, K, D]
+
+        keyCache.set(s.cacheWrite, fedTokens(k, s));
+        valueCache.set(s.cacheWrite, fedTokens(v, s));
+        NDArray keys = keyCache.get(s.manager, s.cacheRead);      // [B, K, S, D]
+        NDArray values = valueCache.get(s.manager, s.cacheRead);  // [B, K, S, D]
+
+        NDArray qg = q.reshape(b, l, kvHeads, group, headDim).transpose(0, 2, 3, 1, 4)
+                .reshape(b, kvHeads, (long) group * l, headDim);                   // [B, K, G*L, D]
+        NDArray scores = qg.matMul(keys.transpose(0, 1, 3, 2));                 // [B, K, G*L, S]
+        if (upcastSoftmax) {
+            scores = scores.toType(DataType.FLOAT32, false);
+        }
+        NDArray probs = scores.reshape(b, kvHeads, group, l, s.span).addi(s.mask).softmax(-1);
+        if (upcastSoftmax) {
+            probs = probs.toType(DataType.FLOAT16, false);
+        }
+        NDArray out = probs.reshape(b, kvHeads, (long) group * l, s.span).matMul(values); // [B, K, G*L, D]
+        out = out.reshape(b, kvHeads, group, l, headDim).transpose(0, 3, 1, 2, 4)
+                .reshape(b, l, (long) heads * headDim);                             // [B, L, H*D]
+        return out.matMul(oWeight);
+    }
+
+    /** [B, L, heads, D] -> [N, heads, D] for the N real (unpadded) tokens of the step. */
+    private static NDArray fedTokens(NDArray t, Step s) {
+        NDArray flat = t.reshape(-1, t.getShape().get(2), t.getShape().get(3));
+        return s.ragged ? flat.get(s.manager, s.validRows) : flat;
+    }
+}

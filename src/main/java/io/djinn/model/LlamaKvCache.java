@@ -1,0 +1,57 @@
+package io.djinn.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/** Per layer one key and one value tensor {@code [slots, kvHeads, maxContext, headDim]}, written in place. */
+final class LlamaKvCache implements KvCache {
+    private final NDManager manager;
+    private final int slots;
+    private final int maxContext;
+    final NDArray[] keys;
+    final NDArray[] values;
+    private boolean closed;
+
+    LlamaKvCache(NDManager parent, ModelConfig c, DataType dtype, int slots, int maxContext) {
+        this.manager = parent.newSubManager();
+        this.slots = slots;
+        this.maxContext = maxContext;
+        Shape shape = new Shape(slots, c.numKeyValueHeads(), maxContext, c.headDim());
+        keys = new NDArray[c.numHiddenLayers()];
+        values = new NDArray[c.numHiddenLayers()];
+        for (int l = 0; l < keys.length; l++) {
+            keys[l] = manager.zeros(shape, dtype);
+            values[l] = manager.zeros(shape, dtype);
+        }
+    }
+
+    @Override
+    public int slots() {
+        return slots;
+    }
+
+    @Override
+    public int maxContext() {
+        return maxContext;
+    }
+
+    @Override
+    public long bytes() {
+        long per = keys[0].getShape().size() * keys[0].getDataType().getNumOfBytes();
+        return 2L * keys.length * per;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            manager.close();
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.djinn.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Everything one forward call shares across layers, built once: the padded token grid {@code [B, L]}, rotary tables
+ * for each row's positions, the attention mask, and the cache indices to write and read.
+ */
+final class Step {
+    final NDManager manager;
+    final int batch;
+    final int len;
+    /** Keys attended per row: positions {@code [0, span)} of each row's slot; span = max(start + length). */
+    final int span;
+    final int[] lengths;
+    final boolean ragged;
+    final NDArray tokenIds;           // int64 [B * L]
+    final RotaryEmbedding.At rope;    // [B, L, 1, headDim]
+    final NDArray mask;               // float32 [B, 1, 1, L, span], 0 or -inf
+    /** Where each fed token's key/value goes: cache[slot, :, position, :]. */
+    final NDIndex cacheWrite;
+    /** Rows of the flattened [B * L] grid that hold real tokens, when rows are ragged. */
+    final NDIndex validRows;
+    /** Each row's slot, positions [0, span): a slice when the slots are consecutive, else a gather. */
+    final NDIndex cacheRead;
+
+    Step(NDManager manager, RotaryEmbedding rotary, int slidingWindow, int[] slots, int[][] tokens,
+            int[] starts) {
+        this.manager = manager;
+        batch = tokens.length;
+        lengths = new int[batch];
+        int maxLen = 0;
+        int maxEnd = 0;
+        int total = 0;
+        for (int b = 0; b < batch; b++) {
+            lengths[b] = tokens[b].length;
+            maxLen = Math.max(maxLen, lengths[b]);
+            maxEnd = Math.max(maxEnd, starts[b] + lengths[b]);
+            total += lengths[b];
+        }
+        len = maxLen;
+        span = maxEnd;
+        ragged = total != batch * len;
+
+        long[] ids = new long[batch * len];
+        long[] pos = new long[batch * len];
+        long[] writeSlot = new long[total];
+        long[] writePos = new long[total];
+        long[] valid = new long[total];
+        float[] m = new float[batch * len * span];
+        java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
+        int n = 0;
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < len; i++) {
+                int row = b * len + i;
+                int base = row * span;
+                if (i < lengths[b]) {
+                    int p = starts[b] + i;
+                    ids[row] = tokens[b][i];
+                    pos[row] = p;
+                    writeSlot[n] = slots[b];
+                    writePos[n] = p;
+                    valid[n++] = row;
+                    int from = slidingWindow > 0 ? Math.max(0, p - slidingWindow + 1) : 0;
+                    java.util.Arrays.fill(m, base + from, base + p + 1, 0f);
+                } else {
+                    // padding: a harmless query at the row's last position that sees key 0 only
+                    pos[row] = starts[b] + lengths[b] - 1;
+                    m[base] = 0f;
+                }
+            }
+        }
+        tokenIds = manager.create(ids);
+        rope = rotary.at(manager, manager.create(pos), batch, len);
+        mask = manager.create(m, new Shape(batch, 1, 1, len, span));
+        cacheWrite = new NDIndex("{}, :, {}", manager.create(writeSlot), manager.create(writePos));
+        validRows = ragged ? new NDIndex("{}", manager.create(valid)) : null;
+        boolean consecutive = true;
+        for (int b = 1; b < batch; b++) {
+            consecutive &= slots[b] == slots[0] + b;
+        }
+        cacheRead = consecutive
+                ? new NDIndex().addSliceDim(slots[0], slots[0] + batch).addAllDim().addSliceDim(0, span)
+                : new NDIndex("{}", manager.create(toLong(slots))).addAllDim().addSliceDim(0, span);
+    }
+
+    private static long[] toLong(int[] a) {
+        long[] l = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            l[i] = a[i];
+        }
+        return l;
+    }
+}

@@ -1,0 +1,62 @@
+package io.djinn.tokenizer;
+
+import java.util.Arrays;
+
+/**
+ * Streaming detokenizer (the prefix/read offset scheme of vLLM and TGI). Each {@link #append} decodes only a
+ * small window of recent ids and returns the text that became printable; text that still ends in an incomplete
+ * UTF-8 sequence (U+FFFD) is held back until a later token completes it or {@link #flush} is called.
+ * The concatenation of all returned strings equals {@code tokenizer.decode(allIds, skipSpecialTokens)}.
+ * Not thread-safe (one instance per sequence).
+ */
+public final class IncrementalDetokenizer {
+    private static final char REPLACEMENT = '\uFFFD';
+
+    private final Tokenizer tokenizer;
+    private final boolean skipSpecialTokens;
+    /** Ids of the current window; ids before {@code prefix} have been dropped. */
+    private int[] ids = new int[16];
+    private int size;
+    private int prefix;
+    private int read;
+
+    public IncrementalDetokenizer(Tokenizer tokenizer, boolean skipSpecialTokens) {
+        this.tokenizer = tokenizer;
+        this.skipSpecialTokens = skipSpecialTokens;
+    }
+
+    /** Adds one generated token; returns the newly printable text (possibly empty). */
+    public String append(int tokenId) {
+        if (size == ids.length) compactOrGrow();
+        ids[size++] = tokenId;
+        String prefixText = prefix == read ? "" : tokenizer.decode(ids, prefix, read, skipSpecialTokens);
+        String newText = tokenizer.decode(ids, prefix, size, skipSpecialTokens);
+        if (newText.length() > prefixText.length() && newText.charAt(newText.length() - 1) != REPLACEMENT) {
+            String out = newText.substring(prefixText.length());
+            prefix = read;
+            read = size;
+            return out;
+        }
+        return "";
+    }
+
+    /** Emits whatever is held back (an incomplete sequence decodes to U+FFFD, as in the full decode). */
+    public String flush() {
+        if (read == size) return "";
+        String prefixText = prefix == read ? "" : tokenizer.decode(ids, prefix, read, skipSpecialTokens);
+        String newText = tokenizer.decode(ids, prefix, size, skipSpecialTokens);
+        prefix = size;
+        read = size;
+        return newText.length() > prefixText.length() ? newText.substring(prefixText.length()) : "";
+    }
+
+    private void compactOrGrow() {
+        if (prefix > 0) {
+            System.arraycopy(ids, prefix, ids, 0, size - prefix);
+            size -= prefix;
+            read -= prefix;
+            prefix = 0;
+        }
+        if (size == ids.length) ids = Arrays.copyOf(ids, ids.length * 2);
+    }
+}

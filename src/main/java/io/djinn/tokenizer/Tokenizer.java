@@ -1,0 +1,292 @@
+package io.djinn.tokenizer;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.djinn.DjlEnvironment;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * A Hugging Face tokenizer (tokenizer.json + tokenizer_config.json) backed by DJL's native tokenizers.
+ *
+ * <p>Encoding never truncates, pads or adds special tokens: the chat template is responsible for those.
+ * For byte-level BPE tokenizers (GPT-2, Llama 3, Qwen) decoding runs in Java from the parsed vocabulary
+ * (the single-token decode is an array lookup); other decoders use the native decoder.
+ * Thread-safe.
+ */
+public final class Tokenizer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, String> OPTIONS =
+            Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
+
+    private final HuggingFaceTokenizer native_;
+    private final Map<String, Integer> tokenToId;
+    /** Raw token strings as they appear in the vocab / added tokens (null for holes). */
+    private final String[] idToToken;
+    private final byte[][] tokenBytes;
+    /** Decoded text of a single token when its bytes are valid UTF-8 on their own, else null. */
+    private final String[] tokenText;
+    private final boolean[] special;
+    private final boolean byteLevel;
+    private final String bosToken;
+    private final String eosToken;
+    private final String padToken;
+    private final String chatTemplateSource;
+    private volatile ChatTemplate chatTemplate;
+
+    private Tokenizer(HuggingFaceTokenizer native_, JsonNode tokJson, JsonNode config, String templateFile) {
+        this.native_ = native_;
+        JsonNode model = tokJson.path("model");
+        JsonNode vocab = model.path("vocab");
+        int maxId = -1;
+        tokenToId = new HashMap<>(Math.max(16, vocab.size() * 2));
+        if (vocab.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
+                var e = it.next();
+                int id = e.getValue().asInt();
+                tokenToId.put(e.getKey(), id);
+                maxId = Math.max(maxId, id);
+            }
+        } else if (vocab.isArray()) { // Unigram: [[piece, score], ...]
+            int id = 0;
+            for (JsonNode entry : vocab) {
+                tokenToId.put(entry.get(0).asText(), id);
+                maxId = Math.max(maxId, id++);
+            }
+        }
+        JsonNode added = tokJson.path("added_tokens");
+        for (JsonNode a : added) maxId = Math.max(maxId, a.path("id").asInt());
+        idToToken = new String[maxId + 1];
+        special = new boolean[maxId + 1];
+        boolean[] isAdded = new boolean[maxId + 1];
+        for (var e : tokenToId.entrySet()) idToToken[e.getValue()] = e.getKey();
+        for (JsonNode a : added) {
+            int id = a.path("id").asInt();
+            String content = a.path("content").asText();
+            idToToken[id] = content;
+            tokenToId.put(content, id);
+            special[id] = a.path("special").asBoolean(false);
+            isAdded[id] = true;
+        }
+        JsonNode decoder = tokJson.path("decoder");
+        byteLevel = "ByteLevel".equals(decoder.path("type").asText());
+        tokenBytes = new byte[maxId + 1][];
+        tokenText = new String[maxId + 1];
+        CharsetDecoder strict = strictUtf8();
+        for (int id = 0; id <= maxId; id++) {
+            String tok = idToToken[id];
+            if (tok == null) continue;
+            byte[] b;
+            if (byteLevel) {
+                b = ByteLevel.decodeToken(tok);
+            } else if (isAdded[id]) {
+                b = tok.getBytes(StandardCharsets.UTF_8);
+            } else {
+                b = sentencePieceBytes(tok);
+            }
+            tokenBytes[id] = b;
+            if (byteLevel) {
+                try {
+                    tokenText[id] = strict.decode(ByteBuffer.wrap(b)).toString();
+                } catch (CharacterCodingException ignored) {
+                    // a partial UTF-8 sequence: decoded through the slow path
+                }
+            }
+        }
+        bosToken = tokenContent(config.get("bos_token"));
+        eosToken = tokenContent(config.get("eos_token"));
+        padToken = tokenContent(config.get("pad_token"));
+        chatTemplateSource = templateFile != null ? templateFile : templateSource(config.get("chat_template"));
+    }
+
+    /** Loads {@code tokenizer.json} and (if present) {@code tokenizer_config.json} / {@code chat_template.jinja}. */
+    public static Tokenizer load(Path modelDir) {
+        DjlEnvironment.init();
+        try {
+            Path tokFile = modelDir.resolve("tokenizer.json");
+            JsonNode tokJson = JSON.readTree(tokFile.toFile());
+            Path cfgFile = modelDir.resolve("tokenizer_config.json");
+            JsonNode config = Files.exists(cfgFile) ? JSON.readTree(cfgFile.toFile()) : JSON.createObjectNode();
+            Path jinja = modelDir.resolve("chat_template.jinja");
+            String templateFile = Files.exists(jinja) ? Files.readString(jinja) : null;
+            HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(tokFile, OPTIONS);
+            return new Tokenizer(hf, tokJson, config, templateFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load tokenizer from " + modelDir, e);
+        }
+    }
+
+    /** Token ids for {@code text}; special-token strings in the text map to their ids. Never truncates. */
+    public int[] encode(String text) {
+        long[] ids = native_.encode(text, false, false).getIds();
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) out[i] = (int) ids[i];
+        return out;
+    }
+
+    public String decode(int[] ids, boolean skipSpecialTokens) {
+        return decode(ids, 0, ids.length, skipSpecialTokens);
+    }
+
+    /** Decodes {@code ids[from, to)}. */
+    public String decode(int[] ids, int from, int to, boolean skipSpecialTokens) {
+        if (byteLevel) {
+            if (to - from == 1) {
+                int id = checkId(ids[from]);
+                if (skipSpecialTokens && special[id]) return "";
+                String t = tokenText[id];
+                if (t != null) return t;
+            }
+            int len = 0;
+            for (int i = from; i < to; i++) {
+                int id = checkId(ids[i]);
+                if (!(skipSpecialTokens && special[id])) len += tokenBytes[id].length;
+            }
+            byte[] buf = new byte[len];
+            int p = 0;
+            for (int i = from; i < to; i++) {
+                int id = ids[i];
+                if (skipSpecialTokens && special[id]) continue;
+                byte[] b = tokenBytes[id];
+                System.arraycopy(b, 0, buf, p, b.length);
+                p += b.length;
+            }
+            try {
+                return strictUtf8().decode(ByteBuffer.wrap(buf)).toString();
+            } catch (CharacterCodingException e) {
+                // invalid UTF-8: let the native decoder apply its exact replacement rules
+            }
+        }
+        long[] l = new long[to - from];
+        for (int i = from; i < to; i++) l[i - from] = checkId(ids[i]);
+        return native_.decode(l, skipSpecialTokens);
+    }
+
+    /** Number of ids, including added tokens (max id + 1). */
+    public int vocabSize() {
+        return idToToken.length;
+    }
+
+    /** Id of a token as spelled in the vocabulary (byte-level form, e.g. "Ġthe") or of an added token. */
+    public OptionalInt tokenId(String token) {
+        Integer id = tokenToId.get(token);
+        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    /** The token as spelled in the vocabulary, or null for an unused id. */
+    public String tokenString(int id) {
+        return idToToken[checkId(id)];
+    }
+
+    public boolean isSpecial(int id) {
+        return id >= 0 && id < special.length && special[id];
+    }
+
+    /**
+     * The raw bytes this token contributes to decoded output (a copy). For byte-level BPE these are exact,
+     * and may be a partial UTF-8 sequence; for added tokens their UTF-8 content.
+     */
+    public byte[] tokenBytes(int id) {
+        byte[] b = tokenBytes[checkId(id)];
+        return b == null ? new byte[0] : b.clone();
+    }
+
+    public boolean isByteLevel() {
+        return byteLevel;
+    }
+
+    public String bosToken() {
+        return bosToken;
+    }
+
+    public String eosToken() {
+        return eosToken;
+    }
+
+    public String padToken() {
+        return padToken;
+    }
+
+    /** The model's chat template, or null if the tokenizer has none. Compiled once on first use. */
+    public ChatTemplate chatTemplate() {
+        ChatTemplate t = chatTemplate;
+        if (t == null && chatTemplateSource != null) {
+            synchronized (this) {
+                t = chatTemplate;
+                if (t == null) chatTemplate = t = ChatTemplate.of(chatTemplateSource, bosToken, eosToken);
+            }
+        }
+        return t;
+    }
+
+    @Override
+    public void close() {
+        native_.close();
+    }
+
+    private int checkId(int id) {
+        if (id < 0 || id >= idToToken.length || idToToken[id] == null) {
+            throw new IllegalArgumentException("token id out of range: " + id);
+        }
+        return id;
+    }
+
+    private static CharsetDecoder strictUtf8() {
+        return StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+    }
+
+    /** SentencePiece-style pieces: "▁" is a space, "&lt;0xNN&gt;" a byte (byte fallback). */
+    private static byte[] sentencePieceBytes(String tok) {
+        if (tok.length() == 6 && tok.startsWith("<0x") && tok.endsWith(">")) {
+            try {
+                return new byte[] {(byte) Integer.parseInt(tok.substring(3, 5), 16)};
+            } catch (NumberFormatException ignored) {
+                // not a byte piece
+            }
+        }
+        return tok.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String tokenContent(JsonNode n) {
+        if (n == null || n.isNull() || n.isMissingNode()) return null;
+        if (n.isTextual()) return n.asText();
+        JsonNode c = n.get("content");
+        return c == null || c.isNull() ? null : c.asText();
+    }
+
+    static String templateSource(JsonNode n) {
+        if (n == null || n.isNull() || n.isMissingNode()) return null;
+        if (n.isTextual()) return n.asText();
+        if (n.isArray()) {
+            String first = null;
+            for (JsonNode t : n) {
+                String name = t.path("name").asText(null);
+                String src = t.path("template").asText(null);
+                if ("default".equals(name)) return src;
+                if (first == null) first = src;
+            }
+            return first;
+        }
+        return null;
+    }
+
+    @Override
+    public String toString() {
+        return "Tokenizer[vocab=" + vocabSize() + ", byteLevel=" + byteLevel + "]";
+    }
+}

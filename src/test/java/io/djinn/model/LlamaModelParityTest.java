@@ -1,0 +1,182 @@
+package io.djinn.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.djinn.DjlEnvironment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Djinn's DJL model against the plain-Java {@link ReferenceLlama}, for every architecture. */
+class LlamaModelParityTest {
+    static final double TOL = 1e-3;
+
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void init() {
+        DjlEnvironment.init();
+    }
+
+    static double maxDiff(float[] a, int aOff, float[] b, int n) {
+        double m = 0;
+        for (int i = 0; i < n; i++) {
+            m = Math.max(m, Math.abs(a[aOff + i] - b[i]));
+        }
+        return m;
+    }
+
+    /** Prefill at every position, then 16 greedy decode steps through the cache. */
+    static double prefillAndDecode(LlamaModel model, ReferenceLlama ref, double tol, String label) {
+        int v = model.config().vocabSize();
+        int[] prompt = Fixtures.prompt(11, v, 7);
+        ReferenceLlama.Session rs = ref.new Session();
+        double worst = 0;
+        try (NDManager scope = NDManager.newBaseManager(); KvCache cache = model.allocateCache(2, 64)) {
+            float[] all = model.forward(scope, cache, new int[] {1}, new int[][] {prompt}, new int[] {0}, true)
+                    .toFloatArray();
+            assertEquals(prompt.length * v, all.length);
+            for (int i = 0; i < prompt.length; i++) {
+                float[] r = rs.step(prompt[i]);
+                worst = Math.max(worst, maxDiff(all, i * v, r, v));
+            }
+            int next = Fixtures.argmax(all, (prompt.length - 1) * v, v);
+            for (int step = 0; step < 16; step++) {
+                int pos = prompt.length + step;
+                float[] r = rs.step(next);
+                float[] d = model.forward(scope, cache, new int[] {1}, new int[][] {{next}}, new int[] {pos}, false)
+                        .toFloatArray();
+                worst = Math.max(worst, maxDiff(d, 0, r, v));
+                int dn = Fixtures.argmax(d, 0, v);
+                assertEquals(Fixtures.argmax(r, 0, v), dn, label + ": greedy token differs at decode step " + step);
+                next = dn;
+            }
+        }
+        System.out.printf("%s: max |djinn - reference| = %.3g%n", label, worst);
+        assertTrue(worst <= tol, label + ": max abs diff " + worst + " > " + tol);
+        return worst;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void prefillAndDecodeMatchReference(Architecture a) throws Exception {
+        Path dir = Fixtures.checkpoint(tmp.resolve(a.name() + "-f32"), Fixtures.config(a), TensorDtype.F32, 0);
+        ReferenceLlama ref = new ReferenceLlama(dir);
+        try (LlamaModel model = LlamaModel.load(dir, Device.cpu(), DataType.FLOAT32)) {
+            prefillAndDecode(model, ref, TOL, a + " f32");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void bf16CheckpointMatchesReferenceOnSameWeights(Architecture a) throws Exception {
+        Path dir = Fixtures.checkpoint(tmp.resolve(a.name() + "-bf16"), Fixtures.config(a), TensorDtype.BF16, 0);
+        try (LlamaModel model = LlamaModel.load(dir, Device.cpu(), DataType.FLOAT32)) {
+            prefillAndDecode(model, new ReferenceLlama(dir), TOL, a + " bf16 checkpoint");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void float16RuntimeIsCloseToReference(Architecture a) throws Exception {
+        Path dir = Fixtures.checkpoint(tmp.resolve(a.name() + "-fp16rt"), Fixtures.config(a), TensorDtype.F16, 0);
+        try (LlamaModel model = LlamaModel.load(dir, Device.cpu(), DataType.FLOAT16)) {
+            prefillAndDecode(model, new ReferenceLlama(dir), 0.1, a + " float16 runtime");
+        }
+    }
+
+    /**
+     * Rows of different lengths and start positions in one call (a fresh prefill, a decode, a prefill chunk that
+     * continues a sequence; slots out of order) give each row the logits it gets alone.
+     */
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void batchedRowsMatchRowsAlone(Architecture a) throws Exception {
+        Path dir = Fixtures.checkpoint(tmp.resolve(a.name() + "-batch"), Fixtures.config(a), TensorDtype.F32, 0);
+        ReferenceLlama ref = new ReferenceLlama(dir);
+        int v = Fixtures.config(a).vocabSize();
+        int[][] seqs = {Fixtures.prompt(12, v, 1), Fixtures.prompt(10, v, 2), Fixtures.prompt(5, v, 3)};
+        // sequence i lives in slot i; the first call prefills seqs 0 and 1 partly (ragged rows, consecutive slots)
+        double worst = 0;
+        try (LlamaModel model = LlamaModel.load(dir, Device.cpu(), DataType.FLOAT32);
+                NDManager scope = NDManager.newBaseManager();
+                KvCache cache = model.allocateCache(3, 32);
+                KvCache alone = model.allocateCache(1, 32)) {
+            List<float[]>[] refLogits = referenceLogits(ref, seqs);
+            model.forward(scope, cache, new int[] {0, 1}, new int[][] {slice(seqs[0], 0, 7), slice(seqs[1], 0, 4)},
+                    new int[] {0, 0}, true);
+            // mixed call: seq 2 fresh (len 5 at 0), seq 0 decode (len 1 at 7), seq 1 chunk (len 3 at 4)
+            int[] rows = {2, 0, 1};
+            int[][] feed = {slice(seqs[2], 0, 5), slice(seqs[0], 7, 8), slice(seqs[1], 4, 7)};
+            int[] starts = {0, 7, 4};
+            NDArray out = model.forward(scope, cache, new int[] {2, 0, 1}, feed, starts, true);
+            int l = (int) out.getShape().get(1);
+            float[] o = out.toFloatArray();
+            for (int r = 0; r < rows.length; r++) {
+                for (int i = 0; i < feed[r].length; i++) {
+                    worst = Math.max(worst, maxDiff(o, (r * l + i) * v, refLogits[rows[r]].get(starts[r] + i), v));
+                }
+            }
+            // last-token logits of the same kind of call, against the model run on each sequence alone
+            int[][] feed2 = {slice(seqs[0], 8, 12), slice(seqs[1], 7, 8), {seqs[0][0]}};
+            int[] starts2 = {8, 7, 5};
+            float[] last = model.forward(scope, cache, new int[] {0, 1, 2}, feed2, starts2, false).toFloatArray();
+            for (int r = 0; r < 3; r++) {
+                int[] whole = concat(slice(seqs[r], 0, starts2[r]), feed2[r]);
+                float[] single = model.forward(scope, alone, new int[] {0}, new int[][] {whole}, new int[] {0}, false)
+                        .toFloatArray();
+                worst = Math.max(worst, maxDiff(last, r * v, single, v));
+            }
+            // then all three decode together at different positions, slots out of order
+            int[] dslots = {1, 2, 0};
+            int[][] dfeed = {{3}, {4}, {5}};
+            int[] dstarts = {8, 6, 12};
+            float[] dec = model.forward(scope, cache, dslots, dfeed, dstarts, false).toFloatArray();
+            int[][] histories = {concat(slice(seqs[1], 0, 8), dfeed[0]), concat(concat(slice(seqs[2], 0, 5),
+                    new int[] {seqs[0][0]}), dfeed[1]), concat(slice(seqs[0], 0, 12), dfeed[2])};
+            for (int r = 0; r < 3; r++) {
+                ReferenceLlama.Session s = ref.new Session();
+                float[] rl = null;
+                for (int t : histories[r]) {
+                    rl = s.step(t);
+                }
+                worst = Math.max(worst, maxDiff(dec, r * v, rl, v));
+            }
+        }
+        System.out.printf("%s batched: max |diff| = %.3g%n", a, worst);
+        assertTrue(worst <= TOL, a + " batched: max abs diff " + worst);
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<float[]>[] referenceLogits(ReferenceLlama ref, int[][] seqs) {
+        List<float[]>[] out = new List[seqs.length];
+        for (int i = 0; i < seqs.length; i++) {
+            ReferenceLlama.Session s = ref.new Session();
+            out[i] = new ArrayList<>();
+            for (int t : seqs[i]) {
+                out[i].add(s.step(t));
+            }
+        }
+        return out;
+    }
+
+    static int[] slice(int[] a, int from, int to) {
+        return java.util.Arrays.copyOfRange(a, from, to);
+    }
+
+    static int[] concat(int[] a, int[] b) {
+        int[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+}

@@ -1,0 +1,99 @@
+package io.djinn.tokenizer;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class IncrementalDetokenizerTest {
+    private static final String[] PIECES = {
+        "🦙", "👩‍👩‍👧", "🇵🇹", "é", "e\u0301", "今天", "東京", "오늘", " ", "   ", "\n", "\t", "hello", " world", "123",
+        "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<think>", "</think>", "<tool_call>", "{\"a\": 1}", "∑", "—",
+    };
+
+    static String randomText(Random rnd) {
+        StringBuilder b = new StringBuilder();
+        int n = 1 + rnd.nextInt(40);
+        for (int i = 0; i < n; i++) {
+            switch (rnd.nextInt(3)) {
+                case 0 -> b.append(PIECES[rnd.nextInt(PIECES.length)]);
+                case 1 -> b.append(TestTokenizers.SAMPLES[rnd.nextInt(TestTokenizers.SAMPLES.length)]);
+                default -> {
+                    int cp;
+                    do {
+                        cp = switch (rnd.nextInt(4)) {
+                            case 0 -> 0x20 + rnd.nextInt(0x5f);
+                            case 1 -> 0xa0 + rnd.nextInt(0x700);
+                            case 2 -> 0x3000 + rnd.nextInt(0x7000);
+                            default -> 0x1F300 + rnd.nextInt(0x700);
+                        };
+                    } while (!Character.isDefined(cp) || Character.getType(cp) == Character.SURROGATE);
+                    b.appendCodePoint(cp);
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    @Test
+    void appendsConcatenateToFullDecodeWithoutReplacementChars() {
+        Tokenizer tok = TestTokenizers.tokenizer();
+        Random rnd = new Random(12345);
+        for (int iter = 0; iter < 400; iter++) {
+            String text = randomText(rnd);
+            int[] ids = tok.encode(text);
+            for (boolean skip : new boolean[] {false, true}) {
+                IncrementalDetokenizer detok = new IncrementalDetokenizer(tok, skip);
+                StringBuilder out = new StringBuilder();
+                for (int id : ids) {
+                    String piece = detok.append(id);
+                    assertFalse(piece.indexOf('\uFFFD') >= 0, () -> "U+FFFD in a streamed piece of " + text);
+                    out.append(piece);
+                }
+                out.append(detok.flush());
+                assertEquals(tok.decode(ids, skip), out.toString(), "skip=" + skip);
+                if (!skip) assertEquals(text, out.toString());
+            }
+        }
+    }
+
+    @Test
+    void emojiIsHeldBackUntilComplete() {
+        Tokenizer tok = TestTokenizers.tokenizer();
+        int[] ids = tok.encode("🦙");
+        assertTrue(ids.length > 1, "the llama should span several byte tokens");
+        IncrementalDetokenizer detok = new IncrementalDetokenizer(tok, false);
+        for (int i = 0; i < ids.length - 1; i++) assertEquals("", detok.append(ids[i]));
+        assertEquals("🦙", detok.append(ids[ids.length - 1]));
+        assertEquals("", detok.flush());
+    }
+
+    @Test
+    void flushEmitsIncompleteTailAsInFullDecode() {
+        Tokenizer tok = TestTokenizers.tokenizer();
+        int[] ids = tok.encode("ok 🦙");
+        int[] cut = java.util.Arrays.copyOf(ids, ids.length - 1);
+        IncrementalDetokenizer detok = new IncrementalDetokenizer(tok, false);
+        StringBuilder out = new StringBuilder();
+        for (int id : cut) out.append(detok.append(id));
+        assertFalse(out.toString().contains("\uFFFD"));
+        out.append(detok.flush());
+        assertEquals(tok.decode(cut, false), out.toString());
+        assertTrue(out.toString().endsWith("\uFFFD"));
+    }
+
+    @Test
+    void longStreamStaysCorrect() {
+        Tokenizer tok = TestTokenizers.tokenizer();
+        StringBuilder b = new StringBuilder();
+        Random rnd = new Random(99);
+        while (b.length() < 50_000) b.append(randomText(rnd));
+        int[] ids = tok.encode(b.toString());
+        IncrementalDetokenizer detok = new IncrementalDetokenizer(tok, true);
+        StringBuilder out = new StringBuilder();
+        for (int id : ids) out.append(detok.append(id));
+        out.append(detok.flush());
+        assertEquals(tok.decode(ids, true), out.toString());
+    }
+}
