@@ -28,6 +28,10 @@ import java.util.OptionalInt;
  * Thread-safe.
  */
 public final class Tokenizer implements AutoCloseable {
+    static {
+        DjlEnvironment.init(); // before any DJL class initialises
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, String> OPTIONS =
             Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
