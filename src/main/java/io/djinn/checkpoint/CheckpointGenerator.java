@@ -2,6 +2,7 @@ package io.djinn.checkpoint;
 
 import io.djinn.engine.GenerationConfig;
 import io.djinn.model.ModelConfig;
+import io.djinn.model.TensorDtype;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ public final class CheckpointGenerator {
             config.write(tmp, tok.bosId(), tok.eosId());
             new GenerationConfig(new int[] {tok.eosId(), tok.endOfTextId()}, tok.bosId(), null, null, null)
                     .write(tmp);
-            WeightGenerator.write(config, tmp, spec.seed(), spec.weightDtype(), spec.maxShardBytes());
+            WeightGenerator.write(config, spec.seed(), TensorDtype.valueOf(spec.weightDtype()), spec.maxShardBytes(), tmp);
             if (Files.exists(dir)) {
                 deleteRecursively(dir);
             }
