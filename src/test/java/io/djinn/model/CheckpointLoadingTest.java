@@ -91,8 +91,9 @@ class CheckpointLoadingTest {
         }
         ModelLoadException e = assertThrows(ModelLoadException.class,
                 () -> LlamaModel.load(dir, Device.cpu(), DataType.FLOAT32));
+        // the last tensor of a tied Qwen2 checkpoint is the final norm
         assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("truncated")
-                && e.getMessage().contains("lm_head") == false && e.getMessage().contains("'"), e.getMessage());
+                && e.getMessage().contains("'model.norm.weight'"), e.getMessage());
     }
 
     @Test
