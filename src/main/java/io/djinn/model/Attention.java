@@ -82,8 +82,11 @@ final class Attention {
         return out.matMul(oWeight);
     }
 
-    /** [B, L, heads, D] -> [N, heads, D] for the N real (unpadded) tokens of the step. */
+    /** One row: [1, L, heads, D] -> [1, heads, L, D]; else [B, L, heads, D] -> [N, heads, D], real tokens only. */
     private static NDArray fedTokens(NDArray t, Step s) {
+        if (s.single) {
+            return t.transpose(0, 2, 1, 3);
+        }
         NDArray flat = t.reshape(-1, t.getShape().get(2), t.getShape().get(3));
         return s.ragged ? flat.get(s.manager, s.validRows) : flat;
     }

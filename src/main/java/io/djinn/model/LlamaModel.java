@@ -179,6 +179,11 @@ public final class LlamaModel implements CausalLM {
         return weightBytes;
     }
 
+    /** Arrays the model's long-lived manager holds (weights, rotary tables, caches): for leak checks. */
+    int managedArrayCount() {
+        return weights.getManagedArrays().size();
+    }
+
     @Override
     public KvCache allocateCache(int slots, int maxContext) {
         if (slots <= 0 || maxContext <= 0) {

@@ -20,7 +20,8 @@ final class Step {
     final NDArray tokenIds;           // int64 [B * L]
     final RotaryEmbedding.At rope;    // [B, L, 1, headDim]
     final NDArray mask;               // float32 [B, 1, 1, L, span], 0 or -inf
-    /** Where each fed token's key/value goes: cache[slot, :, position, :]. */
+    final boolean single;
+    /** Where the fed keys/values go: cache[slot, :, start:start+L, :] for one row, else cache[slot, :, position, :]. */
     final NDIndex cacheWrite;
     /** Rows of the flattened [B * L] grid that hold real tokens, when rows are ragged. */
     final NDIndex validRows;
@@ -76,7 +77,11 @@ final class Step {
         tokenIds = manager.create(ids);
         rope = rotary.at(manager, manager.create(pos), batch, len);
         mask = manager.create(m, new Shape(batch, 1, 1, len, span));
-        cacheWrite = new NDIndex("{}, :, {}", manager.create(writeSlot), manager.create(writePos));
+        // one row: a plain slice write (much cheaper than an advanced-index put); else one put for all tokens
+        single = batch == 1;
+        cacheWrite = single
+                ? new NDIndex().addSliceDim(slots[0], slots[0] + 1).addAllDim().addSliceDim(starts[0], starts[0] + len)
+                : new NDIndex("{}, :, {}", manager.create(writeSlot), manager.create(writePos));
         validRows = ragged ? new NDIndex("{}", manager.create(valid)) : null;
         boolean consecutive = true;
         for (int b = 1; b < batch; b++) {
