@@ -30,6 +30,7 @@ public final class ModelBenchmark {
     public static void run(Map<String, String> o) throws Exception {
         DjlEnvironment.init();
         Path dir;
+        Path generated = null;
         if (o.containsKey("model")) {
             dir = Path.of(o.get("model"));
         } else {
@@ -37,10 +38,21 @@ public final class ModelBenchmark {
             Map<String, String> gen = new LinkedHashMap<>(o);
             gen.putIfAbsent("preset", "smollm-135m");
             CheckpointSpec spec = Main.specFrom(gen, arch);
-            dir = Files.createTempDirectory("djinn-bench").resolve("model");
+            generated = Files.createTempDirectory("djinn-bench");
+            dir = generated.resolve("model");
             System.out.printf("Generating %s %s checkpoint into %s ...%n", gen.get("preset"), arch.hfName(), dir);
             CheckpointGenerator.generate(spec, dir);
         }
+        try {
+            measure(dir, o);
+        } finally {
+            if (generated != null) {
+                CheckpointGenerator.deleteRecursively(generated);
+            }
+        }
+    }
+
+    private static void measure(Path dir, Map<String, String> o) throws Exception {
         int promptLen = Integer.parseInt(o.getOrDefault("prompt", "256"));
         int decodeLen = Integer.parseInt(o.getOrDefault("tokens", "64"));
         DataType dtype = "float16".equals(o.get("dtype-run")) ? DataType.FLOAT16 : DataType.FLOAT32;

@@ -43,7 +43,7 @@ public final class CheckpointGenerator {
         }
     }
 
-    private static void deleteRecursively(Path p) throws IOException {
+    public static void deleteRecursively(Path p) throws IOException {
         try (Stream<Path> s = Files.walk(p)) {
             for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(x);

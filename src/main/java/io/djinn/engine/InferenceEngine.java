@@ -225,5 +225,6 @@ public final class InferenceEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         cache.close();
+        stepManager.close();
     }
 }

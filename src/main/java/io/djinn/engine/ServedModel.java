@@ -5,6 +5,7 @@ import io.djinn.tokenizer.ChatTemplate;
 import io.djinn.tokenizer.IncrementalDetokenizer;
 import io.djinn.tokenizer.Tokenizer;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 
@@ -70,7 +71,9 @@ public final class ServedModel implements AutoCloseable {
             GenerationHandle handle = engine.submit(prompt, params,
                     new EmittingSink(emitter, detokenizer, prompt.length));
             emitter.onTermination(handle::cancel);
-        }, BackPressureStrategy.BUFFER);
+        }, BackPressureStrategy.BUFFER)
+                // The engine thread only hands events over; rendering them (JSON, SSE) happens on workers.
+                .emitOn(Infrastructure.getDefaultWorkerPool());
     }
 
     @Override

