@@ -68,7 +68,7 @@ final class UnsupportedParameters {
     private static final Set<String> HONOURED = Set.of("model", "messages", "max_tokens", "max_completion_tokens",
             "temperature", "top_p", "top_k", "seed", "stream", "stream_options", "user", "ignore_eos",
             "skip_special_tokens", "add_generation_prompt", "chat_template", "chat_template_kwargs", "documents",
-            "reasoning_effort", "request_id");
+            "reasoning_effort");
 
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 

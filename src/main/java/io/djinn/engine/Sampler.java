@@ -41,7 +41,6 @@ public final class Sampler {
         float[] topKs = new float[sampled];
         float[] topPs = new float[sampled];
         float[] u = new float[sampled];
-        int k = 0;
         int widest = 0;
         for (int b = 0, i = 0; b < rows; b++) {
             SamplingParams p = params.get(b);
@@ -58,7 +57,7 @@ public final class Sampler {
             widest = Math.max(widest, rowK);
             i++;
         }
-        k = widest;
+        int k = widest;
         NDArray rowsLogits = sampled == rows ? logits : logits.get(new NDIndex("{}", scope.create(rowIds)));
         NDArray scaled = rowsLogits.div(scope.create(temps, new Shape(sampled, 1)));
         // topK with k = vocab is a full descending sort; a small common k avoids sorting the whole vocabulary.
