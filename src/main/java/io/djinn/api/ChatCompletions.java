@@ -2,6 +2,7 @@ package io.djinn.api;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.djinn.engine.Priority;
 import io.djinn.engine.SamplingParams;
 import io.djinn.engine.ServedModel;
 import io.djinn.engine.TextEvent;
@@ -46,8 +47,7 @@ public class ChatCompletions {
         }
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
-        boolean skipSpecial = !Boolean.FALSE.equals(p.request().skipSpecialTokens());
-        Multi<TextEvent> events = p.model().generate(p.prompt(), p.params(), skipSpecial);
+        Multi<TextEvent> events = p.model().generate(p.prompt(), p.params(), Priority.DEFAULT);
         if (p.request().streaming()) {
             boolean usage = p.request().streamOptions() != null && p.request().streamOptions().usage();
             return Uni.createFrom().item(HttpReply.eventStream(
@@ -69,7 +69,7 @@ public class ChatCompletions {
             ChatCompletion c = new ChatCompletion(id, "chat.completion", created, p.model().id(),
                     fingerprint(p.model()), List.of(new ChatCompletion.Choice(0,
                             new ChatCompletion.Message("assistant", text.toString()), null, end.reason().apiName())),
-                    Usage.of(end.promptTokens(), end.completionTokens(), 0));
+                    Usage.of(end.promptTokens(), end.completionTokens(), end.cachedTokens()));
             return HttpReply.json(200, Json.write(c), Map.of());
         }).onFailure().recoverWithItem(t -> error(ErrorMapper.toApiException(t)));
     }
@@ -104,8 +104,10 @@ public class ChatCompletions {
                 : gen.temperature() != null ? gen.temperature() : 1.0;
         double topP = req.topP() != null ? req.topP() : gen.topP() != null ? gen.topP() : 1.0;
         int topK = req.topK() != null ? req.topK() : gen.topK() != null ? gen.topK() : 0;
-        SamplingParams params = new SamplingParams(temperature, topP, topK, req.seed(), asked != null ? asked : room,
-                gen.eosTokenIds(), Boolean.TRUE.equals(req.ignoreEos()));
+        SamplingParams params = SamplingParams.builder().temperature(temperature).topP(topP).topK(topK)
+                .seed(req.seed()).maxTokens(asked != null ? asked : room).eosTokenIds(gen.eosTokenIds())
+                .ignoreEos(Boolean.TRUE.equals(req.ignoreEos()))
+                .skipSpecialTokens(!Boolean.FALSE.equals(req.skipSpecialTokens())).build();
         return new Prepared(req, model, prompt, params);
     }
 

@@ -46,7 +46,7 @@ final class ChunkStream {
         if (!includeUsage) {
             return List.of(last);
         }
-        return List.of(last, event(List.of(), Usage.of(f.promptTokens(), f.completionTokens(), 0)));
+        return List.of(last, event(List.of(), Usage.of(f.promptTokens(), f.completionTokens(), f.cachedTokens())));
     }
 
     private String event(List<ChatCompletionChunk.Choice> choices, Usage usage) {

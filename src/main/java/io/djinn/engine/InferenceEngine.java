@@ -63,7 +63,7 @@ public final class InferenceEngine implements AutoCloseable {
      * Queues a sequence. The prompt plus at least one generated token must fit in the context window; the caller
      * checks that (it owns the error message).
      */
-    public GenerationHandle submit(int[] prompt, SamplingParams params, TokenSink sink) {
+    public GenerationHandle submit(int[] prompt, SamplingParams params, Priority priority, TokenSink sink) {
         if (prompt.length == 0 || prompt.length >= maxContext) {
             throw new IllegalArgumentException("prompt of " + prompt.length + " tokens does not fit a context of "
                     + maxContext);
@@ -71,7 +71,7 @@ public final class InferenceEngine implements AutoCloseable {
         if (stopping) {
             throw new IllegalStateException("engine is shut down");
         }
-        Sequence seq = new Sequence(ids.incrementAndGet(), prompt.clone(), params, sink);
+        Sequence seq = new Sequence(ids.incrementAndGet(), prompt.clone(), params, priority, sink);
         incoming.add(seq);
         return seq;
     }
@@ -124,6 +124,7 @@ public final class InferenceEngine implements AutoCloseable {
             Sequence s = waiting.poll();
             s.slot = freeSlots.poll();
             running.add(s);
+            s.sink.onScheduled(0);
         }
     }
 
@@ -187,13 +188,15 @@ public final class InferenceEngine implements AutoCloseable {
             int token = next[i];
             s.lastToken = token;
             s.generated++;
+            boolean goOn;
             try {
-                s.sink.onToken(token);
+                goOn = s.sink.onToken(token, null);
             } catch (RuntimeException e) {
                 LOG.warn("token sink failed; cancelling sequence " + s.id, e);
                 s.cancel();
+                goOn = true;
             }
-            if (s.params.isStopToken(token)) {
+            if (!goOn || s.params.isStopToken(token)) {
                 finish(s, FinishReason.STOP, null);
             } else if (s.generated >= s.params.maxTokens() || s.cached >= maxContext) {
                 finish(s, FinishReason.LENGTH, null);

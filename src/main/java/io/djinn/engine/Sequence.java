@@ -7,6 +7,7 @@ final class Sequence implements GenerationHandle {
     final long id;
     final int[] prompt;
     final SamplingParams params;
+    final Priority priority;
     final TokenSink sink;
     final SplittableRandom random;
 
@@ -17,10 +18,11 @@ final class Sequence implements GenerationHandle {
     int lastToken = -1;
     private volatile boolean cancelled;
 
-    Sequence(long id, int[] prompt, SamplingParams params, TokenSink sink) {
+    Sequence(long id, int[] prompt, SamplingParams params, Priority priority, TokenSink sink) {
         this.id = id;
         this.prompt = prompt;
         this.params = params;
+        this.priority = priority;
         this.sink = sink;
         this.random = params.seed() != null ? new SplittableRandom(params.seed()) : new SplittableRandom();
     }

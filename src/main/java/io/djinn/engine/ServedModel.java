@@ -8,6 +8,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.MultiEmitter;
+import java.util.List;
 
 /**
  * A loaded model as the API sees it: its id, tokenizer, chat template and engine. Generation is exposed as a
@@ -65,10 +66,10 @@ public final class ServedModel implements AutoCloseable {
      * Generates from a tokenized prompt. The stream emits {@link TextEvent.Delta}s as text becomes printable
      * (multi-byte characters are never split) and ends with one {@link TextEvent.Finished}.
      */
-    public Multi<TextEvent> generate(int[] prompt, SamplingParams params, boolean skipSpecialTokens) {
+    public Multi<TextEvent> generate(int[] prompt, SamplingParams params, Priority priority) {
         return Multi.createFrom().<TextEvent>emitter(emitter -> {
-            IncrementalDetokenizer detokenizer = new IncrementalDetokenizer(tokenizer, skipSpecialTokens);
-            GenerationHandle handle = engine.submit(prompt, params,
+            IncrementalDetokenizer detokenizer = new IncrementalDetokenizer(tokenizer, params.skipSpecialTokens());
+            GenerationHandle handle = engine.submit(prompt, params, priority,
                     new EmittingSink(emitter, detokenizer, prompt.length));
             emitter.onTermination(handle::cancel);
         }, BackPressureStrategy.BUFFER)
@@ -88,6 +89,7 @@ public final class ServedModel implements AutoCloseable {
         private final IncrementalDetokenizer detokenizer;
         private final int promptTokens;
         private int completionTokens;
+        private int cachedTokens;
 
         EmittingSink(MultiEmitter<? super TextEvent> emitter, IncrementalDetokenizer detokenizer, int promptTokens) {
             this.emitter = emitter;
@@ -96,18 +98,25 @@ public final class ServedModel implements AutoCloseable {
         }
 
         @Override
-        public void onToken(int tokenId) {
+        public void onScheduled(int cachedPromptTokens) {
+            cachedTokens = cachedPromptTokens;
+        }
+
+        @Override
+        public boolean onToken(int tokenId, TokenLogprobs logprobs) {
             completionTokens++;
-            emitter.emit(new TextEvent.Delta(detokenizer.append(tokenId), tokenId));
+            emitter.emit(new TextEvent.Delta(detokenizer.append(tokenId), new int[] {tokenId},
+                    logprobs == null ? List.of() : List.of(logprobs)));
+            return true;
         }
 
         @Override
         public void onFinish(FinishReason reason) {
             String rest = detokenizer.flush();
             if (!rest.isEmpty()) {
-                emitter.emit(new TextEvent.Delta(rest, -1));
+                emitter.emit(new TextEvent.Delta(rest, new int[0], List.of()));
             }
-            emitter.emit(new TextEvent.Finished(reason, promptTokens, completionTokens));
+            emitter.emit(new TextEvent.Finished(reason, promptTokens, completionTokens, cachedTokens));
             emitter.complete();
         }
 

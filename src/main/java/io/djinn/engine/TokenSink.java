@@ -6,8 +6,16 @@ package io.djinn.engine;
  */
 public interface TokenSink {
 
-    /** A generated token, stop tokens included (they count as output tokens, as in vLLM and OpenAI). */
-    void onToken(int tokenId);
+    /** The sequence got a cache slot; {@code cachedPromptTokens} of its prompt were found in the prefix cache. */
+    default void onScheduled(int cachedPromptTokens) {}
+
+    /**
+     * A generated token, stop tokens included (they count as output tokens, as in vLLM and OpenAI).
+     *
+     * @param logprobs null unless the sequence asked for logprobs
+     * @return false to end the sequence now with {@link FinishReason#STOP} (a stop string matched)
+     */
+    boolean onToken(int tokenId, TokenLogprobs logprobs);
 
     void onFinish(FinishReason reason);
 
