@@ -77,7 +77,7 @@ public class ChatCompletions {
     Prepared prepare(byte[] body) {
         ChatCompletionRequest req = parser.parse(body, ChatCompletionRequest.class, UnsupportedParameters::check);
         ServedModel model = host.ready().orElseThrow(ApiException::notReady);
-        if (req.model() != null && !req.model().equals(model.id())) {
+        if (req.model() != null && host.find(req.model()).isEmpty()) {
             throw ApiException.modelNotFound(req.model());
         }
         String promptText = renderPrompt(req, model);

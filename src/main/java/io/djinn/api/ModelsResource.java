@@ -7,6 +7,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
+import java.util.ArrayList;
 import java.util.List;
 
 /** {@code GET /v1/models} and {@code /v1/models/{id}}; the model appears only once it is ready to serve. */
@@ -26,18 +27,23 @@ public class ModelsResource {
 
     @GET
     public Response list() {
-        List<ModelCard> data = host.ready().map(m -> List.of(card(m))).orElse(List.of());
+        List<ModelCard> data = new ArrayList<>();
+        host.ready().ifPresent(m -> {
+            data.add(card(m, m.id()));
+            host.aliases().forEach(alias -> data.add(card(m, alias)));
+        });
         return Response.ok(Json.write(new ModelList("list", data)), "application/json").build();
     }
 
     @GET
     @Path("/{id: .+}")
     public Response get(@PathParam("id") String id) {
-        ServedModel m = host.ready().filter(x -> x.id().equals(id)).orElseThrow(() -> ApiException.modelNotFound(id));
-        return Response.ok(Json.write(card(m)), "application/json").build();
+        ServedModel m = host.find(id).orElseThrow(() -> ApiException.modelNotFound(id));
+        return Response.ok(Json.write(card(m, id)), "application/json").build();
     }
 
-    private static ModelCard card(ServedModel m) {
-        return new ModelCard(m.id(), "model", m.createdEpochSeconds(), "djinn", m.id(), m.maxContext());
+    /** An alias is listed as its own entry whose {@code root} is the model's id, as vLLM lists served names. */
+    private static ModelCard card(ServedModel m, String name) {
+        return new ModelCard(name, "model", m.createdEpochSeconds(), "djinn", m.id(), m.maxContext());
     }
 }

@@ -20,9 +20,11 @@ import java.util.Set;
 public class RequestParser {
 
     private final Validator validator;
+    private final RequestLimits limits;
 
-    public RequestParser(Validator validator) {
+    public RequestParser(Validator validator, RequestLimits limits) {
         this.validator = validator;
+        this.limits = limits;
     }
 
     public <T> T parse(byte[] body, Class<T> type, java.util.function.Consumer<JsonNode> rawCheck) {
@@ -46,6 +48,7 @@ public class RequestParser {
         if (tree == null || !tree.isObject()) {
             throw ApiException.badRequest(null, "invalid_json", "The request body must be a JSON object.");
         }
+        limits.check(tree);
         rawCheck.accept(tree);
         T value;
         try {

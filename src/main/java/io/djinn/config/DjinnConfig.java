@@ -13,6 +13,8 @@ public interface DjinnConfig {
 
     Engine engine();
 
+    Api api();
+
     interface Model {
         /** Hugging Face checkpoint folder. When absent a small checkpoint is generated into {@link #cacheDir()}. */
         Optional<String> path();
@@ -27,6 +29,12 @@ public interface DjinnConfig {
         /** {@code auto} (float32 on CPU, float16 on CUDA), {@code float32} or {@code float16}. */
         @WithDefault("auto")
         String dtype();
+
+        /**
+         * Further names clients may send as {@code model} for this model (for example {@code org/name} and
+         * {@code org/name:version}); responses report the model's id.
+         */
+        Optional<java.util.List<String>> aliases();
 
         /** Where the default checkpoint is generated on first start. */
         @WithDefault("${user.home}/.cache/djinn")
@@ -44,5 +52,19 @@ public interface DjinnConfig {
         /** Prompt tokens prefilled per engine step, so a long prompt does not stall running decodes. */
         @WithDefault("512")
         int prefillChunk();
+    }
+
+    interface Api {
+        /** Messages per chat request at most (OpenAI's own limit is 2048). */
+        @WithDefault("2048")
+        int maxMessages();
+
+        /** Characters of message content (all text parts of all messages together) per request at most. */
+        @WithDefault("2000000")
+        int maxContentChars();
+
+        /** Characters of a request's own {@code chat_template} at most (real templates are a few thousand). */
+        @WithDefault("131072")
+        int maxChatTemplateChars();
     }
 }

@@ -21,6 +21,7 @@ import jakarta.enterprise.event.Observes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.List;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -64,6 +65,16 @@ public class ModelHost {
 
     public Optional<ServedModel> ready() {
         return Optional.ofNullable(model);
+    }
+
+    /** The served model when it is ready and {@code requested} is its id or one of its configured aliases. */
+    public Optional<ServedModel> find(String requested) {
+        return ready().filter(m -> m.id().equals(requested) || aliases().contains(requested));
+    }
+
+    /** Names besides the model's id that clients may send ({@code djinn.model.aliases}). */
+    public List<String> aliases() {
+        return config.model().aliases().orElse(List.of());
     }
 
     public Optional<Throwable> failure() {
