@@ -52,6 +52,7 @@ class RequestFuzzTest {
         Map<String, LongAdder> codes = new ConcurrentHashMap<>();
         List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger next = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong slowest = new java.util.concurrent.atomic.AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
         List<Future<?>> workers = new ArrayList<>();
         for (int c = 0; c < CLIENTS; c++) {
@@ -68,10 +69,7 @@ class RequestFuzzTest {
                                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                                 HttpResponse.BodyHandlers.ofByteArray());
                         statuses.computeIfAbsent(r.statusCode(), k -> new LongAdder()).increment();
-                        long micros = (System.nanoTime() - t0) / 1000;
-                        if (micros > 200_000) {
-                            System.out.println("slow " + micros / 1000 + " ms status " + r.statusCode() + ": " + preview(body).substring(0, Math.min(200, preview(body).length())));
-                        }
+                        slowest.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
                         String problem = check(r, codes);
                         if (problem != null) {
                             failures.add(problem + " for body " + preview(body));
@@ -89,7 +87,8 @@ class RequestFuzzTest {
             w.get();
         }
         pool.shutdown();
-        System.out.println("fuzz statuses " + new TreeMap<>(statuses) + "; error codes " + new TreeMap<>(codes));
+        System.out.println("fuzz statuses " + new TreeMap<>(statuses) + "; error codes " + new TreeMap<>(codes)
+                + "; slowest answer " + slowest.get() + " ms");
         if (!failures.isEmpty()) {
             fail(failures.size() + " bad answers, first: " + String.join("\n", failures.subList(0,
                     Math.min(5, failures.size()))));
