@@ -46,7 +46,6 @@ public class RequestParser {
         if (tree == null || !tree.isObject()) {
             throw ApiException.badRequest(null, "invalid_json", "The request body must be a JSON object.");
         }
-        rawCheck.accept(tree);
         T value;
         try {
             value = Json.MAPPER.treeToValue(tree, type);
@@ -67,6 +66,8 @@ public class RequestParser {
             throw ApiException.invalidParam(param, "'" + param + "' " + v.getMessage()
                     + (v.getInvalidValue() == null ? "." : " (got " + abbreviate(v.getInvalidValue()) + ")."));
         }
+        // After validation, so a malformed value reads as malformed before a well-formed one reads as unsupported.
+        rawCheck.accept(tree);
         return value;
     }
 

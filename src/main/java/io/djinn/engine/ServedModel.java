@@ -9,6 +9,7 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A loaded model as the API sees it: its id, tokenizer, chat template and engine. Generation is exposed as a
@@ -23,6 +24,7 @@ public final class ServedModel implements AutoCloseable {
     private final GenerationConfig generationConfig;
     private final InferenceEngine engine;
     private final long createdEpochSeconds = System.currentTimeMillis() / 1000;
+    private final AtomicLong abortedSequences = new AtomicLong();
 
     public ServedModel(String id, ModelConfig config, Tokenizer tokenizer, ChatTemplate chatTemplate,
             GenerationConfig generationConfig, InferenceEngine engine) {
@@ -62,6 +64,11 @@ public final class ServedModel implements AutoCloseable {
         return createdEpochSeconds;
     }
 
+    /** Sequences the engine retired because their client went away (it stops decoding them that step). */
+    public long abortedSequences() {
+        return abortedSequences.get();
+    }
+
     /**
      * Generates from a tokenized prompt. The stream emits {@link TextEvent.Delta}s as text becomes printable
      * (multi-byte characters are never split) and ends with one {@link TextEvent.Finished}.
@@ -70,7 +77,7 @@ public final class ServedModel implements AutoCloseable {
         return Multi.createFrom().<TextEvent>emitter(emitter -> {
             IncrementalDetokenizer detokenizer = new IncrementalDetokenizer(tokenizer, params.skipSpecialTokens());
             GenerationHandle handle = engine.submit(prompt, params, priority,
-                    new EmittingSink(emitter, detokenizer, prompt.length));
+                    new EmittingSink(emitter, detokenizer, prompt.length, abortedSequences));
             emitter.onTermination(handle::cancel);
         }, BackPressureStrategy.BUFFER)
                 // The engine thread only hands events over; rendering them (JSON, SSE) happens on workers.
@@ -88,11 +95,14 @@ public final class ServedModel implements AutoCloseable {
         private final MultiEmitter<? super TextEvent> emitter;
         private final IncrementalDetokenizer detokenizer;
         private final int promptTokens;
+        private final AtomicLong aborted;
         private int completionTokens;
         private int cachedTokens;
 
-        EmittingSink(MultiEmitter<? super TextEvent> emitter, IncrementalDetokenizer detokenizer, int promptTokens) {
+        EmittingSink(MultiEmitter<? super TextEvent> emitter, IncrementalDetokenizer detokenizer, int promptTokens,
+                AtomicLong aborted) {
             this.emitter = emitter;
+            this.aborted = aborted;
             this.detokenizer = detokenizer;
             this.promptTokens = promptTokens;
         }
@@ -112,6 +122,9 @@ public final class ServedModel implements AutoCloseable {
 
         @Override
         public void onFinish(FinishReason reason) {
+            if (reason == FinishReason.ABORT) {
+                aborted.incrementAndGet();
+            }
             String rest = detokenizer.flush();
             if (!rest.isEmpty()) {
                 emitter.emit(new TextEvent.Delta(rest, new int[0], List.of()));
