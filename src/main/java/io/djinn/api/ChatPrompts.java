@@ -70,8 +70,8 @@ final class ChatPrompts {
         try {
             text = template.render(messages, tools, addGenerationPrompt, vars);
         } catch (ChatTemplateException e) {
-            throw ApiException.badRequest("messages", "chat_template_error",
-                    "The chat template failed: " + e.getMessage());
+            throw ApiException.badRequest(spec.chatTemplate() != null ? "chat_template" : "messages",
+                    "chat_template_error", "The chat template failed: " + e.getMessage());
         }
         if (continueFinal) {
             // As vLLM does: cut the rendering right after the final message's text, dropping the end-of-turn.

@@ -182,7 +182,7 @@ class ChatCompletionsApiTest {
             temperature wrong type| {"messages":[{"role":"user","content":"x"}],"temperature":"hot"} | 400 | invalid_request_error | invalid_type | temperature
             top_p zero            | {"messages":[{"role":"user","content":"x"}],"top_p":0} | 400 | invalid_request_error | invalid_value | top_p
             max_tokens zero       | {"messages":[{"role":"user","content":"x"}],"max_tokens":0} | 400 | invalid_request_error | invalid_value | max_tokens
-            max_tokens too big    | {"messages":[{"role":"user","content":"x"}],"max_tokens":100000} | 400 | invalid_request_error | context_length_exceeded | max_tokens
+            max_tokens too big    | {"messages":[{"role":"user","content":"x"}],"max_tokens":4090} | 400 | invalid_request_error | context_length_exceeded | max_tokens
             n out of range        | {"messages":[{"role":"user","content":"x"}],"n":0} | 400 | invalid_request_error | invalid_value | n
             tools not supported   | {"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f"}}]} | 400 | invalid_request_error | unsupported_parameter | tools
             """)
