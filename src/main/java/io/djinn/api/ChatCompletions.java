@@ -156,6 +156,8 @@ public class ChatCompletions {
             throw ApiException.invalidParam("min_tokens", "'min_tokens' (" + minTokens + ") must not exceed the "
                     + "maximum output length (" + maxTokens + ").");
         }
+        // Ids the model can produce and the tokenizer can spell.
+        int vocab = Math.min(tokenizer.vocabSize(), model.config().vocabSize());
         var gen = model.generationConfig();
         double temperature = req.temperature() != null ? req.temperature()
                 : gen.temperature() != null ? gen.temperature() : 1.0;
@@ -165,9 +167,9 @@ public class ChatCompletions {
                 .minP(orZero(req.minP())).presencePenalty(orZero(req.presencePenalty()))
                 .frequencyPenalty(orZero(req.frequencyPenalty()))
                 .repetitionPenalty(req.repetitionPenalty() != null ? req.repetitionPenalty() : 1.0)
-                .logitBias(logitBias(req, tokenizer)).badWords(badWords(req, tokenizer)).minTokens(minTokens)
+                .logitBias(logitBias(req, vocab)).badWords(badWords(req, tokenizer)).minTokens(minTokens)
                 .seed(req.seed()).maxTokens(maxTokens).eosTokenIds(gen.eosTokenIds())
-                .stopTokenIds(stopTokenIds(req, tokenizer)).ignoreEos(Boolean.TRUE.equals(req.ignoreEos()))
+                .stopTokenIds(stopTokenIds(req, vocab)).ignoreEos(Boolean.TRUE.equals(req.ignoreEos()))
                 .logprobs(Boolean.TRUE.equals(req.logprobs()) ? topLogprobs(req) : -1).stop(stops(req))
                 .includeStopStrInOutput(Boolean.TRUE.equals(req.includeStopStrInOutput()))
                 .skipSpecialTokens(!Boolean.FALSE.equals(req.skipSpecialTokens()))
@@ -231,32 +233,32 @@ public class ChatCompletions {
         return out;
     }
 
-    private static Map<Integer, Float> logitBias(ChatCompletionRequest req, Tokenizer tokenizer) {
+    private static Map<Integer, Float> logitBias(ChatCompletionRequest req, int vocab) {
         if (req.logitBias() == null) {
             return Map.of();
         }
         Map<Integer, Float> out = new HashMap<>();
         for (var e : req.logitBias().entrySet()) {
             int id = Integer.parseInt(e.getKey());
-            if (id >= tokenizer.vocabSize()) {
+            if (id >= vocab) {
                 throw ApiException.invalidParam("logit_bias", "'logit_bias' has token id " + id
-                        + ", outside the vocabulary [0, " + tokenizer.vocabSize() + ").");
+                        + ", outside the vocabulary [0, " + vocab + ").");
             }
             out.put(id, e.getValue().floatValue());
         }
         return out;
     }
 
-    private static int[] stopTokenIds(ChatCompletionRequest req, Tokenizer tokenizer) {
+    private static int[] stopTokenIds(ChatCompletionRequest req, int vocab) {
         if (req.stopTokenIds() == null) {
             return new int[0];
         }
         int[] out = new int[req.stopTokenIds().size()];
         for (int i = 0; i < out.length; i++) {
             int id = req.stopTokenIds().get(i);
-            if (id >= tokenizer.vocabSize()) {
+            if (id >= vocab) {
                 throw ApiException.invalidParam("stop_token_ids", "'stop_token_ids' has token id " + id
-                        + ", outside the vocabulary [0, " + tokenizer.vocabSize() + ").");
+                        + ", outside the vocabulary [0, " + vocab + ").");
             }
             out[i] = id;
         }

@@ -15,6 +15,8 @@ final class Sequence implements GenerationHandle {
     /** Tokens whose keys and values are in the cache. */
     int cached;
     int generated;
+    /** The generated ids; the first {@link #generated} entries are valid (penalties and bad words read them). */
+    int[] output = new int[16];
     int lastToken = -1;
     private volatile boolean cancelled;
 
@@ -25,6 +27,18 @@ final class Sequence implements GenerationHandle {
         this.priority = priority;
         this.sink = sink;
         this.random = params.seed() != null ? new SplittableRandom(params.seed()) : new SplittableRandom();
+    }
+
+    void recordOutput(int token) {
+        if (generated == output.length) {
+            output = java.util.Arrays.copyOf(output, output.length * 2);
+        }
+        output[generated++] = token;
+        lastToken = token;
+    }
+
+    Sampler.Row samplingRow() {
+        return new Sampler.Row(params, prompt, output, generated);
     }
 
     boolean prefilling() {
