@@ -345,6 +345,158 @@ class ChatContractTest {
         assertTrue(closed < open, closed + " vs " + open);
     }
 
+    // ---- sampling parameters, through the engine ----
+
+    /** Greedy, EOS ignored, special tokens banned so the text is exactly the tokens' bytes. */
+    private static final String GREEDY = "\"temperature\":0,\"ignore_eos\":true,\"logit_bias\":{\"1017\":-100,"
+            + "\"1018\":-100,\"1019\":-100,\"1020\":-100,\"1021\":-100,\"1022\":-100,\"1023\":-100}";
+
+    private static String greedy(int maxTokens, String extra) {
+        return "{\"messages\":[" + USER + "],\"max_tokens\":" + maxTokens + "," + GREEDY
+                + (extra.isEmpty() ? "" : "," + extra) + "}";
+    }
+
+    private static String content(JsonNode c) {
+        return c.at("/choices/0/message/content").asText();
+    }
+
+    @Test
+    void logprobsHaveTheDocumentedShapeInBothModes() throws Exception {
+        JsonNode c = json(post(greedy(6, "\"logprobs\":true,\"top_logprobs\":3")));
+        JsonNode entries = c.at("/choices/0/logprobs/content");
+        assertEquals(6, entries.size());
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (JsonNode e : entries) {
+            assertTrue(e.get("token").isTextual());
+            assertTrue(e.get("logprob").isNumber() && e.get("logprob").asDouble() <= 0);
+            assertEquals(3, e.get("top_logprobs").size());
+            // Greedy: the chosen token is the most likely one.
+            assertEquals(e.get("token"), e.at("/top_logprobs/0/token"));
+            assertEquals(e.get("logprob").asDouble(), e.at("/top_logprobs/0/logprob").asDouble(), 1e-6);
+            double previous = 0;
+            for (JsonNode top : e.get("top_logprobs")) {
+                assertTrue(top.get("logprob").asDouble() <= previous + 1e-9);
+                previous = top.get("logprob").asDouble();
+                assertTrue(top.get("bytes").isArray());
+            }
+            e.get("bytes").forEach(b -> bytes.write(b.asInt()));
+        }
+        assertEquals(content(c), bytes.toString(StandardCharsets.UTF_8));
+        assertTrue(c.at("/choices/0/logprobs/refusal").isNull());
+        post(greedy(2, "")).then().body("choices[0].logprobs", org.hamcrest.Matchers.nullValue());
+
+        String body = post(greedy(6, "\"logprobs\":true,\"top_logprobs\":3,\"stream\":true")).then()
+                .statusCode(200).extract().asString();
+        List<JsonNode> streamed = new ArrayList<>();
+        for (JsonNode chunk : SseEvents.chunks(body)) {
+            JsonNode lp = chunk.at("/choices/0/logprobs/content");
+            if (lp.isArray()) {
+                lp.forEach(streamed::add);
+            }
+        }
+        assertEquals(Json.MAPPER.valueToTree(streamed), entries);
+    }
+
+    @Test
+    void stopStringsCutTheTextInBothModes() throws Exception {
+        String full = content(json(post(greedy(16, ""))));
+        assertTrue(full.length() >= 8, full);
+        String stop = full.substring(4, 7);
+        int at = full.indexOf(stop);
+        String stopJson = Json.MAPPER.writeValueAsString(stop);
+        JsonNode cut = json(post(greedy(16, "\"stop\":[\"never-appears\"," + stopJson + "]")));
+        assertEquals(full.substring(0, at), content(cut));
+        assertEquals("stop", cut.at("/choices/0/finish_reason").asText());
+        JsonNode kept = json(post(greedy(16, "\"stop\":" + stopJson + ",\"include_stop_str_in_output\":true")));
+        assertEquals(full.substring(0, at + stop.length()), content(kept));
+        String body = post(greedy(16, "\"stop\":" + stopJson + ",\"stream\":true")).then().statusCode(200)
+                .extract().asString();
+        StringBuilder text = new StringBuilder();
+        for (JsonNode chunk : SseEvents.chunks(body)) {
+            JsonNode d = chunk.at("/choices/0/delta/content");
+            if (d.isTextual()) {
+                text.append(d.asText());
+            }
+        }
+        assertEquals(full.substring(0, at), text.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"frequency_penalty\":2", "\"presence_penalty\":2", "\"repetition_penalty\":1.8",
+            "\"presence_penalty\":-2", "\"repetition_penalty\":0.3"})
+    void penaltiesChangeTheOutput(String penalty) throws Exception {
+        String base = content(json(post(greedy(24, ""))));
+        assertNotEquals(base, content(json(post(greedy(24, penalty)))));
+    }
+
+    @Test
+    void logitBiasForcesAToken() throws Exception {
+        JsonNode c = json(post("{\"messages\":[" + USER + "],\"max_tokens\":4,\"temperature\":0,"
+                + "\"ignore_eos\":true,\"logit_bias\":{\"300\":100}}"));
+        assertEquals(detokenize(Json.MAPPER.readTree("[300,300,300,300]")), content(c));
+    }
+
+    @Test
+    void specialTokensAreSkippedOrSpacedAsAsked() throws Exception {
+        String think = "{\"messages\":[" + USER + "],\"max_tokens\":3,\"temperature\":0,\"ignore_eos\":true,"
+                + "\"logit_bias\":{\"1018\":100}%s}";
+        assertEquals("", content(json(post(think.formatted("")))));
+        assertEquals("<|im_start|> <|im_start|> <|im_start|>",
+                content(json(post(think.formatted(",\"skip_special_tokens\":false")))));
+        assertEquals("<|im_start|><|im_start|><|im_start|>", content(json(post(think.formatted(
+                ",\"skip_special_tokens\":false,\"spaces_between_special_tokens\":false")))));
+    }
+
+    @Test
+    void eosEndsTheChoiceUnlessIgnored() throws Exception {
+        String eos = "{\"messages\":[" + USER + "],\"max_tokens\":3,\"temperature\":0,"
+                + "\"logit_bias\":{\"1019\":100}%s}";
+        JsonNode stopped = json(post(eos.formatted("")));
+        assertEquals("stop", stopped.at("/choices/0/finish_reason").asText());
+        assertEquals(1, stopped.at("/usage/completion_tokens").asInt());
+        JsonNode ignored = json(post(eos.formatted(",\"ignore_eos\":true")));
+        assertEquals("length", ignored.at("/choices/0/finish_reason").asText());
+        assertEquals(3, ignored.at("/usage/completion_tokens").asInt());
+        JsonNode min = json(post(eos.formatted(",\"min_tokens\":2")));
+        assertTrue(min.at("/usage/completion_tokens").asInt() >= 2, min.toString());
+    }
+
+    @Test
+    void minPOfOneIsGreedy() throws Exception {
+        String sampled = "{\"messages\":[" + USER + "],\"max_tokens\":12,\"temperature\":1,\"seed\":11,"
+                + "\"ignore_eos\":true%s}";
+        String greedy = content(json(post(sampled.replace("\"temperature\":1,\"seed\":11", "\"temperature\":0")
+                .formatted(""))));
+        assertEquals(greedy, content(json(post(sampled.formatted(",\"min_p\":1")))));
+        assertNotEquals(greedy, content(json(post(sampled.formatted("")))));
+    }
+
+    @Test
+    void badWordsAreNeverGenerated() throws Exception {
+        JsonNode base = json(post(greedy(12, "\"logprobs\":true")));
+        Integer banned = null;
+        String word = null;
+        for (JsonNode e : base.at("/choices/0/logprobs/content")) {
+            String text = e.get("token").asText();
+            if (text.isBlank() || Character.isWhitespace(text.charAt(0)) || text.contains("\uFFFD")) {
+                continue;
+            }
+            JsonNode ids = tokenize("{\"prompt\":" + Json.MAPPER.writeValueAsString(text) + "}").get("tokens");
+            if (ids.size() == 1) {
+                banned = ids.get(0).asInt();
+                word = text;
+                break;
+            }
+        }
+        assertTrue(banned != null, "no single-token word in " + base);
+        JsonNode c = json(post(greedy(12, "\"logprobs\":true,\"bad_words\":[" + Json.MAPPER.writeValueAsString(word)
+                + "]")));
+        for (JsonNode e : c.at("/choices/0/logprobs/content")) {
+            assertNotEquals(word, e.get("token").asText());
+        }
+        assertNotEquals(content(base), content(c));
+    }
+
     // ---- /tokenize and /detokenize ----
 
     static JsonNode tokenize(String body) throws Exception {
