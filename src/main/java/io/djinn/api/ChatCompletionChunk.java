@@ -7,11 +7,12 @@ import java.util.List;
 /** One server-sent event of a streamed answer: {@code object = "chat.completion.chunk"}. */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
 public record ChatCompletionChunk(String id, String object, long created, String model,
-        @JsonProperty("system_fingerprint") String systemFingerprint, List<Choice> choices,
-        Usage usage) {
+        @JsonProperty("system_fingerprint") String systemFingerprint,
+        @JsonProperty("service_tier") String serviceTier, List<Choice> choices, Usage usage) {
 
     @JsonInclude(JsonInclude.Include.ALWAYS)
-    public record Choice(int index, Delta delta, Object logprobs, @JsonProperty("finish_reason") String finishReason) {}
+    public record Choice(int index, Delta delta, ChoiceLogprobs logprobs,
+            @JsonProperty("finish_reason") String finishReason) {}
 
     /** Only the fields a chunk carries appear: the first has the role, later ones the content. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

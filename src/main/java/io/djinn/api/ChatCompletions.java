@@ -1,18 +1,18 @@
 package io.djinn.api;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
+import io.djinn.config.DjinnConfig;
 import io.djinn.engine.Priority;
 import io.djinn.engine.SamplingParams;
 import io.djinn.engine.ServedModel;
 import io.djinn.engine.TextEvent;
+import io.djinn.engine.TokenLogprobs;
 import io.djinn.serving.ModelHost;
-import io.djinn.tokenizer.ChatTemplate;
-import io.djinn.tokenizer.ChatTemplateException;
+import io.djinn.tokenizer.Tokenizer;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,18 +25,24 @@ import java.util.UUID;
 @ApplicationScoped
 public class ChatCompletions {
 
-    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
-
     private final ModelHost host;
     private final RequestParser parser;
+    private final DjinnConfig config;
 
-    public ChatCompletions(ModelHost host, RequestParser parser) {
+    public ChatCompletions(ModelHost host, RequestParser parser, DjinnConfig config) {
         this.host = host;
         this.parser = parser;
+        this.config = config;
     }
 
-    /** A request that passed every check and is ready to run. */
-    record Prepared(ChatCompletionRequest request, ServedModel model, int[] prompt, SamplingParams params) {}
+    /**
+     * A request that passed every check and is ready to run.
+     *
+     * @param choiceParams one entry per choice (they differ only in their seed)
+     * @param echo         text each choice's content starts with (echo of the final assistant message), or null
+     */
+    record Prepared(ChatCompletionRequest request, ServedModel model, int[] prompt, List<SamplingParams> choiceParams,
+            Priority priority, String serviceTier, String echo) {}
 
     public Uni<HttpReply> handle(byte[] body) {
         Prepared p;
@@ -45,20 +51,54 @@ public class ChatCompletions {
         } catch (ApiException e) {
             return Uni.createFrom().item(error(e));
         }
-        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
-        long created = System.currentTimeMillis() / 1000;
-        Multi<TextEvent> events = p.model().generate(p.prompt(), p.params(), Priority.DEFAULT);
-        if (p.request().streaming()) {
-            boolean usage = p.request().streamOptions() != null && p.request().streamOptions().usage();
-            return Uni.createFrom().item(HttpReply.eventStream(
-                    new ChunkStream(id, created, p.model().id(), fingerprint(p.model()), usage).render(events)));
+        ChunkStream.Header header = new ChunkStream.Header(
+                "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), System.currentTimeMillis() / 1000,
+                p.model().id(), fingerprint(p.model()), p.serviceTier());
+        List<Multi<TextEvent>> choices = new ArrayList<>();
+        for (SamplingParams params : p.choiceParams()) {
+            choices.add(p.model().generate(p.prompt(), params, p.priority()));
         }
-        return events.collect().asList().map(list -> {
-            StringBuilder text = new StringBuilder();
+        LogprobsRenderer logprobs = Boolean.TRUE.equals(p.request().logprobs())
+                ? new LogprobsRenderer(p.model().tokenizer(), topLogprobs(p.request())) : null;
+        if (p.request().streaming()) {
+            ChunkStream stream = new ChunkStream(header, choices.size(), p.prompt().length,
+                    p.request().streamOptions(), p.echo(), logprobs);
+            return Uni.createFrom().item(HttpReply.eventStream(
+                    KeepAlive.wrap(stream.render(choices), config.api().keepAliveInterval())));
+        }
+        List<Uni<ChoiceResult>> results = new ArrayList<>();
+        for (int i = 0; i < choices.size(); i++) {
+            int index = i;
+            results.add(choices.get(i).collect().asList().map(events -> ChoiceResult.of(index, events, p.echo(),
+                    logprobs)));
+        }
+        return Uni.join().all(results).andFailFast().map(list -> {
+            List<ChatCompletion.Choice> out = new ArrayList<>();
+            int completion = 0;
+            int cached = 0;
+            for (ChoiceResult r : list) {
+                out.add(r.choice());
+                completion += r.end().completionTokens();
+                cached = Math.max(cached, r.end().cachedTokens());
+            }
+            int prompt = p.prompt().length;
+            ChatCompletion c = new ChatCompletion(header.id(), "chat.completion", header.created(), header.model(),
+                    header.fingerprint(), header.serviceTier(), out, Usage.of(prompt, completion,
+                            Math.min(prompt, cached)));
+            return HttpReply.json(200, Json.write(c), Map.of());
+        }).onFailure().recoverWithItem(t -> error(ErrorMapper.toApiException(t)));
+    }
+
+    /** One finished choice of a non-streamed answer. */
+    private record ChoiceResult(ChatCompletion.Choice choice, TextEvent.Finished end) {
+        static ChoiceResult of(int index, List<TextEvent> events, String echo, LogprobsRenderer renderer) {
+            StringBuilder text = new StringBuilder(echo == null ? "" : echo);
+            List<TokenLogprobs> logprobs = new ArrayList<>();
             TextEvent.Finished end = null;
-            for (TextEvent e : list) {
+            for (TextEvent e : events) {
                 if (e instanceof TextEvent.Delta d) {
                     text.append(d.text());
+                    logprobs.addAll(d.logprobs());
                 } else if (e instanceof TextEvent.Finished f) {
                     end = f;
                 }
@@ -66,126 +106,186 @@ public class ChatCompletions {
             if (end == null) {
                 throw new IllegalStateException("generation ended without a finish event");
             }
-            ChatCompletion c = new ChatCompletion(id, "chat.completion", created, p.model().id(),
-                    fingerprint(p.model()), List.of(new ChatCompletion.Choice(0,
-                            new ChatCompletion.Message("assistant", text.toString()), null, end.reason().apiName())),
-                    Usage.of(end.promptTokens(), end.completionTokens(), end.cachedTokens()));
-            return HttpReply.json(200, Json.write(c), Map.of());
-        }).onFailure().recoverWithItem(t -> error(ErrorMapper.toApiException(t)));
+            ChoiceLogprobs lp = renderer == null ? null : new ChoiceLogprobs(renderer.render(logprobs), null);
+            return new ChoiceResult(new ChatCompletion.Choice(index,
+                    new ChatCompletion.Message("assistant", text.toString(), null), lp, end.reason().apiName()), end);
+        }
     }
 
     Prepared prepare(byte[] body) {
         ChatCompletionRequest req = parser.parse(body, ChatCompletionRequest.class, UnsupportedParameters::check);
+        if (req.streamOptions() != null && !req.streaming()) {
+            throw ApiException.invalidParam("stream_options",
+                    "'stream_options' is only allowed when 'stream' is true.");
+        }
+        if (req.topLogprobs() != null && req.topLogprobs() > 0 && !Boolean.TRUE.equals(req.logprobs())) {
+            throw ApiException.invalidParam("top_logprobs", "'top_logprobs' requires 'logprobs' to be true.");
+        }
         ServedModel model = host.ready().orElseThrow(ApiException::notReady);
         if (req.model() != null && host.find(req.model()).isEmpty()) {
             throw ApiException.modelNotFound(req.model());
         }
-        String promptText = renderPrompt(req, model);
-        int[] prompt = model.tokenizer().encode(promptText);
+        Tokenizer tokenizer = model.tokenizer();
+        ChatPrompts.ChatPrompt chat = ChatPrompts.build(req.promptSpec(), model);
         int context = model.maxContext();
+        int[] prompt = truncate(chat.tokens(), req, context);
         if (prompt.length == 0) {
             throw ApiException.badRequest("messages", "empty_prompt", "The rendered prompt has no tokens.");
         }
         if (prompt.length >= context) {
             throw ApiException.badRequest("messages", "context_length_exceeded", "This model's maximum context "
                     + "length is " + context + " tokens, but the messages take " + prompt.length
-                    + " tokens, leaving no room for output.");
+                    + " tokens, leaving no room for output. Shorten the messages or set 'truncate_prompt_tokens'.");
         }
         int room = context - prompt.length;
+        int cap = config.model().maxOutputTokens();
         Integer asked = req.requestedMaxTokens();
-        if (asked != null && asked > room) {
-            String param = req.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens";
-            throw ApiException.badRequest(param, "context_length_exceeded", "This model's maximum context length is "
-                    + context + " tokens. The messages take " + prompt.length + " tokens and " + param + " asks for "
-                    + asked + ", which is " + (prompt.length + asked) + " in total.");
+        String maxParam = req.maxTokensParam();
+        if (asked != null && asked > cap) {
+            throw ApiException.invalidParam(maxParam, "'" + maxParam + "' is " + asked + ", but this model generates "
+                    + "at most " + cap + " tokens per request; the valid range is [1, " + cap + "].");
         }
+        if (asked != null && asked > room) {
+            throw ApiException.badRequest(maxParam, "context_length_exceeded", "This model's maximum context length "
+                    + "is " + context + " tokens. The messages take " + prompt.length + " tokens and " + maxParam
+                    + " asks for " + asked + ", which is " + (prompt.length + asked) + " in total.");
+        }
+        int maxTokens = asked != null ? asked : Math.min(cap, room);
+        int minTokens = req.minTokens() != null ? req.minTokens() : 0;
+        if (minTokens > maxTokens) {
+            throw ApiException.invalidParam("min_tokens", "'min_tokens' (" + minTokens + ") must not exceed the "
+                    + "maximum output length (" + maxTokens + ").");
+        }
+        // Ids the model can produce and the tokenizer can spell.
+        int vocab = Math.min(tokenizer.vocabSize(), model.config().vocabSize());
         var gen = model.generationConfig();
         double temperature = req.temperature() != null ? req.temperature()
                 : gen.temperature() != null ? gen.temperature() : 1.0;
         double topP = req.topP() != null ? req.topP() : gen.topP() != null ? gen.topP() : 1.0;
         int topK = req.topK() != null ? req.topK() : gen.topK() != null ? gen.topK() : 0;
-        SamplingParams params = SamplingParams.builder().temperature(temperature).topP(topP).topK(topK)
-                .seed(req.seed()).maxTokens(asked != null ? asked : room).eosTokenIds(gen.eosTokenIds())
-                .ignoreEos(Boolean.TRUE.equals(req.ignoreEos()))
-                .skipSpecialTokens(!Boolean.FALSE.equals(req.skipSpecialTokens())).build();
-        return new Prepared(req, model, prompt, params);
+        SamplingParams base = SamplingParams.builder().temperature(temperature).topP(topP).topK(topK)
+                .minP(orZero(req.minP())).presencePenalty(orZero(req.presencePenalty()))
+                .frequencyPenalty(orZero(req.frequencyPenalty()))
+                .repetitionPenalty(req.repetitionPenalty() != null ? req.repetitionPenalty() : 1.0)
+                .logitBias(logitBias(req, vocab)).badWords(badWords(req, tokenizer)).minTokens(minTokens)
+                .seed(req.seed()).maxTokens(maxTokens).eosTokenIds(gen.eosTokenIds())
+                .stopTokenIds(stopTokenIds(req, vocab)).ignoreEos(Boolean.TRUE.equals(req.ignoreEos()))
+                .logprobs(Boolean.TRUE.equals(req.logprobs()) ? topLogprobs(req) : -1).stop(stops(req))
+                .includeStopStrInOutput(Boolean.TRUE.equals(req.includeStopStrInOutput()))
+                .skipSpecialTokens(!Boolean.FALSE.equals(req.skipSpecialTokens()))
+                .spacesBetweenSpecialTokens(!Boolean.FALSE.equals(req.spacesBetweenSpecialTokens())).build();
+        List<SamplingParams> choices = new ArrayList<>();
+        for (int i = 0; i < req.choices(); i++) {
+            choices.add(i == 0 || req.seed() == null ? base : base.toBuilder().seed(choiceSeed(req.seed(), i)).build());
+        }
+        boolean priority = "priority".equals(req.serviceTier());
+        String echo = Boolean.TRUE.equals(req.echo()) ? chat.finalAssistantText() : null;
+        return new Prepared(req, model, prompt, choices, priority ? Priority.HIGH : Priority.DEFAULT,
+                priority ? "priority" : "default", echo);
     }
 
-    private String renderPrompt(ChatCompletionRequest req, ServedModel model) {
-        List<Map<String, Object>> messages = new ArrayList<>();
-        for (int i = 0; i < req.messages().size(); i++) {
-            messages.add(templateMessage(req.messages().get(i), i));
-        }
-        ChatTemplate template = model.chatTemplate();
-        if (req.chatTemplate() != null) {
-            template = ChatTemplate.of(req.chatTemplate(), model.tokenizer().bosToken(), model.tokenizer().eosToken());
-        }
-        if (template == null) {
-            throw ApiException.badRequest("chat_template", "missing_chat_template",
-                    "The model has no chat template; send one in 'chat_template'.");
-        }
-        Map<String, Object> vars = new HashMap<>();
-        if (req.chatTemplateKwargs() != null) {
-            vars.putAll(req.chatTemplateKwargs());
-        }
-        if (req.documents() != null) {
-            vars.put("documents", req.documents());
-        }
-        if (req.reasoningEffort() != null) {
-            vars.put("reasoning_effort", req.reasoningEffort());
-        }
-        try {
-            return template.render(messages, null, !Boolean.FALSE.equals(req.addGenerationPrompt()), vars);
-        } catch (ChatTemplateException e) {
-            throw ApiException.badRequest("messages", "chat_template_error",
-                    "The chat template failed: " + e.getMessage());
-        }
+    /**
+     * Choice i of a seeded request samples with seed + i: choice 0 is what the same request with n = 1 gives, and
+     * every choice is reproducible on its own.
+     */
+    static long choiceSeed(long seed, int choice) {
+        return seed + choice;
     }
 
-    /** The message as chat templates expect it; text parts are joined into one string. */
-    private static Map<String, Object> templateMessage(ChatMessage m, int index) {
-        Map<String, Object> out = new HashMap<>();
-        out.put("role", m.role());
-        JsonNode content = m.content();
-        if (content == null || content.isNull()) {
-            if (!"assistant".equals(m.role())) {
-                throw ApiException.invalidParam("messages[" + index + "].content", "'messages[" + index
-                        + "].content' is required for role '" + m.role() + "'.");
+    private static int[] truncate(int[] prompt, ChatCompletionRequest req, int context) {
+        Integer keep = req.truncatePromptTokens();
+        if (keep == null) {
+            return prompt;
+        }
+        if (keep == 0) {
+            throw ApiException.invalidParam("truncate_prompt_tokens",
+                    "'truncate_prompt_tokens' must be -1 (the context length) or at least 1 (got 0).");
+        }
+        if (keep >= context) {
+            throw ApiException.invalidParam("truncate_prompt_tokens", "'truncate_prompt_tokens' is " + keep
+                    + ", but the model's context length is " + context + " tokens and output needs at least one.");
+        }
+        // -1: keep as much of the end as leaves room for the requested output.
+        int limit = keep > 0 ? keep : context - (req.requestedMaxTokens() != null ? req.requestedMaxTokens() : 1);
+        if (limit < 1 || prompt.length <= limit) {
+            return prompt;
+        }
+        return Arrays.copyOfRange(prompt, prompt.length - limit, prompt.length);
+    }
+
+    private static int topLogprobs(ChatCompletionRequest req) {
+        return req.topLogprobs() != null ? req.topLogprobs() : 0;
+    }
+
+    private static double orZero(Double v) {
+        return v != null ? v : 0.0;
+    }
+
+    private static List<String> stops(ChatCompletionRequest req) {
+        if (req.stop() == null || req.stop().isNull()) {
+            return List.of();
+        }
+        if (req.stop().isTextual()) {
+            return List.of(req.stop().asText());
+        }
+        List<String> out = new ArrayList<>();
+        req.stop().forEach(s -> out.add(s.asText()));
+        return out;
+    }
+
+    private static Map<Integer, Float> logitBias(ChatCompletionRequest req, int vocab) {
+        if (req.logitBias() == null) {
+            return Map.of();
+        }
+        Map<Integer, Float> out = new HashMap<>();
+        for (var e : req.logitBias().entrySet()) {
+            int id = Integer.parseInt(e.getKey());
+            if (id >= vocab) {
+                throw ApiException.invalidParam("logit_bias", "'logit_bias' has token id " + id
+                        + ", outside the vocabulary [0, " + vocab + ").");
             }
-            out.put("content", null);
-        } else if (content.isTextual()) {
-            out.put("content", content.asText());
-        } else if (content.isArray()) {
-            StringBuilder sb = new StringBuilder();
-            for (int j = 0; j < content.size(); j++) {
-                JsonNode part = content.get(j);
-                String where = "messages[" + index + "].content[" + j + "]";
-                if (!part.isObject() || !"text".equals(part.path("type").asText())) {
-                    throw ApiException.invalidParam(where + ".type", "Only text content parts are supported; '"
-                            + where + ".type' is " + (part.isObject() ? "'" + part.path("type").asText() + "'"
-                                    : "not an object") + ".");
-                }
-                if (!part.path("text").isTextual()) {
-                    throw ApiException.invalidParam(where + ".text", "'" + where + ".text' must be a string.");
-                }
-                sb.append(part.get("text").asText());
+            out.put(id, e.getValue().floatValue());
+        }
+        return out;
+    }
+
+    private static int[] stopTokenIds(ChatCompletionRequest req, int vocab) {
+        if (req.stopTokenIds() == null) {
+            return new int[0];
+        }
+        int[] out = new int[req.stopTokenIds().size()];
+        for (int i = 0; i < out.length; i++) {
+            int id = req.stopTokenIds().get(i);
+            if (id >= vocab) {
+                throw ApiException.invalidParam("stop_token_ids", "'stop_token_ids' has token id " + id
+                        + ", outside the vocabulary [0, " + vocab + ").");
             }
-            out.put("content", sb.toString());
-        } else {
-            throw ApiException.invalidParam("messages[" + index + "].content",
-                    "'messages[" + index + "].content' must be a string or an array of text parts.");
+            out[i] = id;
         }
-        if (m.name() != null) {
-            out.put("name", m.name());
+        return out;
+    }
+
+    /**
+     * vLLM's tokenization of bad words: each word as written (leading spaces stripped) and, when that gives a
+     * different first token of the same length, with one leading space, so the word is banned at the start of the
+     * text and after a space alike.
+     */
+    static List<int[]> badWords(ChatCompletionRequest req, Tokenizer tokenizer) {
+        if (req.badWords() == null) {
+            return List.of();
         }
-        if (m.toolCalls() != null && !m.toolCalls().isNull()) {
-            out.put("tool_calls", Json.MAPPER.convertValue(m.toolCalls(), Object.class));
-        }
-        if (m.toolCallId() != null) {
-            out.put("tool_call_id", m.toolCallId());
-        }
-        if (m.reasoningContent() != null) {
-            out.put("reasoning_content", m.reasoningContent());
+        List<int[]> out = new ArrayList<>();
+        for (String word : req.badWords()) {
+            String bare = word.stripLeading();
+            if (bare.isEmpty()) {
+                throw ApiException.invalidParam("bad_words", "'bad_words' holds a word that is only whitespace.");
+            }
+            int[] plain = tokenizer.encode(bare);
+            out.add(plain);
+            int[] spaced = tokenizer.encode(" " + bare);
+            if (spaced.length == plain.length && spaced[0] != plain[0]) {
+                out.add(spaced);
+            }
         }
         return out;
     }

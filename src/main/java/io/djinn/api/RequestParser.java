@@ -49,7 +49,6 @@ public class RequestParser {
             throw ApiException.badRequest(null, "invalid_json", "The request body must be a JSON object.");
         }
         limits.check(tree);
-        rawCheck.accept(tree);
         T value;
         try {
             value = Json.MAPPER.treeToValue(tree, type);
@@ -70,6 +69,8 @@ public class RequestParser {
             throw ApiException.invalidParam(param, "'" + param + "' " + v.getMessage()
                     + (v.getInvalidValue() == null ? "." : " (got " + abbreviate(v.getInvalidValue()) + ")."));
         }
+        // After validation, so a malformed value reads as malformed before a well-formed one reads as unsupported.
+        rawCheck.accept(tree);
         return value;
     }
 

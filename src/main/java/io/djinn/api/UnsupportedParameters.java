@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
+import java.util.function.BiPredicate;
 import org.jboss.logging.Logger;
 
 /**
@@ -17,58 +17,52 @@ final class UnsupportedParameters {
 
     private static final Logger LOG = Logger.getLogger(UnsupportedParameters.class);
 
-    /** Parameter name → test that the value is the no-op one. */
-    private static final Map<String, Predicate<JsonNode>> NO_OP = new LinkedHashMap<>();
+    /** Parameter name → test, given the value and the whole body, that the value is the no-op one. */
+    private static final Map<String, BiPredicate<JsonNode, JsonNode>> NO_OP = new LinkedHashMap<>();
 
     static {
-        NO_OP.put("n", v -> v.isIntegralNumber() && v.asLong() == 1);
-        NO_OP.put("best_of", v -> v.isIntegralNumber() && v.asLong() == 1);
-        NO_OP.put("logprobs", v -> v.isBoolean() && !v.asBoolean());
-        NO_OP.put("top_logprobs", v -> v.isIntegralNumber() && v.asLong() == 0);
-        NO_OP.put("stop", v -> v.isArray() && v.isEmpty());
-        NO_OP.put("stop_token_ids", v -> v.isArray() && v.isEmpty());
-        NO_OP.put("include_stop_str_in_output", v -> v.isBoolean() && !v.asBoolean());
-        NO_OP.put("presence_penalty", v -> v.isNumber() && v.asDouble() == 0);
-        NO_OP.put("frequency_penalty", v -> v.isNumber() && v.asDouble() == 0);
-        NO_OP.put("repetition_penalty", v -> v.isNumber() && v.asDouble() == 1);
-        NO_OP.put("length_penalty", v -> v.isNumber() && v.asDouble() == 1);
-        NO_OP.put("early_stopping", v -> v.isBoolean() && !v.asBoolean());
-        NO_OP.put("use_beam_search", v -> v.isBoolean() && !v.asBoolean());
-        NO_OP.put("min_p", v -> v.isNumber() && v.asDouble() == 0);
-        NO_OP.put("min_tokens", v -> v.isIntegralNumber() && v.asLong() == 0);
-        NO_OP.put("logit_bias", v -> v.isObject() && v.isEmpty());
-        NO_OP.put("bad_words", v -> v.isArray() && v.isEmpty());
-        NO_OP.put("allowed_token_ids", v -> false);
-        NO_OP.put("spaces_between_special_tokens", v -> v.isBoolean() && v.asBoolean());
-        NO_OP.put("truncate_prompt_tokens", v -> false);
-        NO_OP.put("continue_final_message", v -> v.isBoolean() && !v.asBoolean());
-        NO_OP.put("add_special_tokens", v -> v.isBoolean() && !v.asBoolean());
-        NO_OP.put("echo", v -> v.isBoolean() && !v.asBoolean());
-        NO_OP.put("prompt_logprobs", v -> false);
-        NO_OP.put("response_format", v -> v.isObject() && "text".equals(v.path("type").asText()));
-        NO_OP.put("structured_outputs", v -> false);
-        NO_OP.put("tools", v -> false);
-        NO_OP.put("tool_choice", v -> v.isTextual() && v.asText().equals("none"));
-        NO_OP.put("functions", v -> false);
-        NO_OP.put("function_call", v -> v.isTextual() && v.asText().equals("none"));
-        NO_OP.put("parallel_tool_calls", v -> true);
-        NO_OP.put("service_tier", v -> v.isTextual() && Set.of("auto", "default").contains(v.asText()));
-        NO_OP.put("priority", v -> v.isIntegralNumber() && v.asLong() == 0);
-        NO_OP.put("modalities", v -> v.isArray() && v.size() == 1 && "text".equals(v.get(0).asText()));
-        NO_OP.put("audio", v -> false);
-        NO_OP.put("prediction", v -> false);
-        NO_OP.put("web_search_options", v -> false);
-        NO_OP.put("store", v -> v.isBoolean() && !v.asBoolean());
-        NO_OP.put("metadata", v -> true);
-        NO_OP.put("thinking_token_budget", v -> false);
-        NO_OP.put("include_reasoning", v -> v.isBoolean() && v.asBoolean());
-        NO_OP.put("return_tokens_as_token_ids", v -> v.isBoolean() && !v.asBoolean());
+        // best_of picks the best of several candidates; equal to n it is exactly what n does.
+        NO_OP.put("best_of", (v, body) -> v.isIntegralNumber()
+                && v.asLong() == (body.path("n").isIntegralNumber() ? body.path("n").asLong() : 1));
+        NO_OP.put("length_penalty", (v, body) -> v.isNumber() && v.asDouble() == 1);
+        NO_OP.put("early_stopping", (v, body) -> v.isBoolean() && !v.asBoolean());
+        NO_OP.put("use_beam_search", (v, body) -> v.isBoolean() && !v.asBoolean());
+        NO_OP.put("allowed_token_ids", (v, body) -> false);
+        NO_OP.put("prompt_logprobs", (v, body) -> false);
+        // Until constrained decoding exists, only plain text can be promised.
+        NO_OP.put("response_format", (v, body) -> "text".equals(v.path("type").asText()));
+        NO_OP.put("structured_outputs", (v, body) -> false);
+        NO_OP.put("guided_json", (v, body) -> false);
+        NO_OP.put("guided_regex", (v, body) -> false);
+        NO_OP.put("guided_choice", (v, body) -> false);
+        NO_OP.put("guided_grammar", (v, body) -> false);
+        // With tool_choice "none" the template shows the tools and the answer is plain text; every other choice
+        // needs tool-call parsing and constrained decoding.
+        NO_OP.put("tools", (v, body) -> "none".equals(body.path("tool_choice").asText(null)));
+        NO_OP.put("tool_choice", (v, body) -> v.isTextual() && v.asText().equals("none"));
+        NO_OP.put("functions", (v, body) -> false);
+        NO_OP.put("function_call", (v, body) -> v.isTextual() && v.asText().equals("none"));
+        NO_OP.put("priority", (v, body) -> v.isIntegralNumber() && v.asLong() == 0);
+        NO_OP.put("modalities", (v, body) -> v.isArray() && v.size() == 1 && "text".equals(v.get(0).asText()));
+        NO_OP.put("audio", (v, body) -> false);
+        NO_OP.put("prediction", (v, body) -> false);
+        NO_OP.put("web_search_options", (v, body) -> false);
+        NO_OP.put("store", (v, body) -> v.isBoolean() && !v.asBoolean());
+        NO_OP.put("metadata", (v, body) -> true);
+        NO_OP.put("thinking_token_budget", (v, body) -> false);
+        NO_OP.put("include_reasoning", (v, body) -> v.isBoolean() && v.asBoolean());
+        NO_OP.put("return_tokens_as_token_ids", (v, body) -> v.isBoolean() && !v.asBoolean());
     }
 
+    /** Fields of {@link ChatCompletionRequest} (honoured) and of the tokenize requests. */
     private static final Set<String> HONOURED = Set.of("model", "messages", "max_tokens", "max_completion_tokens",
-            "temperature", "top_p", "top_k", "seed", "stream", "stream_options", "user", "ignore_eos",
-            "skip_special_tokens", "add_generation_prompt", "chat_template", "chat_template_kwargs", "documents",
-            "reasoning_effort");
+            "temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty", "repetition_penalty",
+            "logit_bias", "logprobs", "top_logprobs", "n", "seed", "stop", "stop_token_ids",
+            "include_stop_str_in_output", "ignore_eos", "min_tokens", "bad_words", "skip_special_tokens",
+            "spaces_between_special_tokens", "truncate_prompt_tokens", "stream", "stream_options", "service_tier",
+            "user", "add_generation_prompt", "continue_final_message", "add_special_tokens", "echo", "chat_template",
+            "chat_template_kwargs", "documents", "reasoning_effort", "parallel_tool_calls", "prompt", "tokens",
+            "return_token_strs");
 
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 
@@ -78,9 +72,9 @@ final class UnsupportedParameters {
         for (var it = body.fieldNames(); it.hasNext();) {
             String name = it.next();
             JsonNode value = body.get(name);
-            Predicate<JsonNode> noOp = NO_OP.get(name);
+            BiPredicate<JsonNode, JsonNode> noOp = NO_OP.get(name);
             if (noOp != null) {
-                if (!value.isNull() && !noOp.test(value)) {
+                if (!value.isNull() && !noOp.test(value, body)) {
                     throw ApiException.badRequest(name, "unsupported_parameter",
                             "'" + name + "' is not supported by this server with the value given (" + abbreviate(value)
                                     + "); omit it or send its default.");

@@ -2,6 +2,7 @@ package io.djinn.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -39,6 +40,19 @@ public interface DjinnConfig {
         /** Where the default checkpoint is generated on first start. */
         @WithDefault("${user.home}/.cache/djinn")
         String cacheDir();
+
+        /**
+         * Hard cap on output tokens per choice, as hosted providers document one per model; {@code max_tokens}
+         * defaults to the smaller of this and what the context window leaves.
+         */
+        @WithDefault("16384")
+        int maxOutputTokens();
+    }
+
+    interface Api {
+        /** How long a streamed response may stay silent (queued, long prefill) before a comment keep-alive. */
+        @WithDefault("5s")
+        Duration keepAliveInterval();
     }
 
     interface Engine {

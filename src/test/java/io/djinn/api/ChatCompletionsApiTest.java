@@ -178,12 +178,12 @@ class ChatCompletionsApiTest {
             content wrong type    | {"messages":[{"role":"user","content":5}]} | 400 | invalid_request_error | invalid_value | messages[0].content
             image part            | {"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]} | 400 | invalid_request_error | invalid_value | messages[0].content[0].type
             unknown model         | {"model":"gpt-9","messages":[{"role":"user","content":"x"}]} | 404 | invalid_request_error | model_not_found | model
-            temperature too high  | {"messages":[{"role":"user","content":"x"}],"temperature":2.5} | 400 | invalid_request_error | invalid_value | temperature
+            temperature too high  | {"messages":[{"role":"user","content":"x"}],"temperature":4.5} | 400 | invalid_request_error | invalid_value | temperature
             temperature wrong type| {"messages":[{"role":"user","content":"x"}],"temperature":"hot"} | 400 | invalid_request_error | invalid_type | temperature
             top_p zero            | {"messages":[{"role":"user","content":"x"}],"top_p":0} | 400 | invalid_request_error | invalid_value | top_p
             max_tokens zero       | {"messages":[{"role":"user","content":"x"}],"max_tokens":0} | 400 | invalid_request_error | invalid_value | max_tokens
-            max_tokens too big    | {"messages":[{"role":"user","content":"x"}],"max_tokens":100000} | 400 | invalid_request_error | context_length_exceeded | max_tokens
-            n not supported yet   | {"messages":[{"role":"user","content":"x"}],"n":2} | 400 | invalid_request_error | unsupported_parameter | n
+            max_tokens too big    | {"messages":[{"role":"user","content":"x"}],"max_tokens":4090} | 400 | invalid_request_error | context_length_exceeded | max_tokens
+            n out of range        | {"messages":[{"role":"user","content":"x"}],"n":0} | 400 | invalid_request_error | invalid_value | n
             tools not supported   | {"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f"}}]} | 400 | invalid_request_error | unsupported_parameter | tools
             """)
     void badInputGetsOpenAiShapedError(String name, String body, int status, String type, String code, String param) {

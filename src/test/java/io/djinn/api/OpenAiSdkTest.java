@@ -76,4 +76,81 @@ class OpenAiSdkTest {
         var usage = chunks.getLast().usage().orElseThrow();
         assertTrue(usage.completionTokens() >= 1);
     }
+
+    private ChatCompletionCreateParams.Builder sampled() {
+        return ChatCompletionCreateParams.builder().model(ChatCompletionsApiTest.MODEL)
+                .addUserMessage("Write a poem about llamas.").maxCompletionTokens(10).temperature(1.0).seed(42L)
+                .putAdditionalBodyProperty("ignore_eos", com.openai.core.JsonValue.from(true));
+    }
+
+    @Test
+    void twoSeededChoicesWithLogprobsAndServiceTier() {
+        ChatCompletion c = client.chat().completions().create(sampled().n(2).logprobs(true).topLogprobs(3)
+                .serviceTier(ChatCompletionCreateParams.ServiceTier.PRIORITY).build());
+        c.validate();
+        assertEquals("priority", c.serviceTier().orElseThrow().asString());
+        assertTrue(c.systemFingerprint().orElseThrow().startsWith("fp_"));
+        assertEquals(2, c.choices().size());
+        for (int i = 0; i < 2; i++) {
+            var choice = c.choices().get(i);
+            assertEquals(i, choice.index());
+            assertEquals("length", choice.finishReason().asString());
+            var content = choice.logprobs().orElseThrow().content().orElseThrow();
+            assertEquals(10, content.size());
+            for (var t : content) {
+                assertTrue(t.logprob() <= 0);
+                assertTrue(t.bytes().isPresent());
+                assertEquals(3, t.topLogprobs().size());
+                assertTrue(t.topLogprobs().get(0).logprob() >= t.logprob() - 1e-6);
+            }
+        }
+        var usage = c.usage().orElseThrow();
+        assertEquals(20, usage.completionTokens());
+        assertEquals(0, usage.promptTokensDetails().orElseThrow().cachedTokens().orElseThrow());
+        // Seeded: the same request gives the same choices; choice 0 is the n = 1 answer.
+        ChatCompletion again = client.chat().completions().create(sampled().n(2).build());
+        assertEquals(c.choices().get(1).message().content(), again.choices().get(1).message().content());
+        assertEquals(c.choices().get(0).message().content(),
+                client.chat().completions().create(sampled().build()).choices().get(0).message().content());
+    }
+
+    @Test
+    void stopSequencesAndStreamedUsage() {
+        String full = client.chat().completions().create(sampled().maxCompletionTokens(16).build()).choices().get(0)
+                .message().content().orElseThrow();
+        String stop = full.substring(5, 8);
+        ChatCompletion cut = client.chat().completions().create(sampled().maxCompletionTokens(16)
+                .stopOfStrings(List.of(stop, "zzzz-not-there")).build());
+        assertEquals(full.substring(0, full.indexOf(stop)), cut.choices().get(0).message().content().orElseThrow());
+        assertEquals("stop", cut.choices().get(0).finishReason().asString());
+
+        List<ChatCompletionChunk> chunks = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(sampled()
+                .maxCompletionTokens(16).stop(stop).n(2).logprobs(true).topLogprobs(2)
+                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
+            stream.stream().forEach(chunks::add);
+        }
+        StringBuilder first = new StringBuilder();
+        int finishes = 0;
+        int logprobTokens = 0;
+        for (ChatCompletionChunk chunk : chunks) {
+            chunk.validate();
+            assertEquals("default", chunk.serviceTier().orElseThrow().asString());
+            for (var choice : chunk.choices()) {
+                if (choice.index() == 0) {
+                    choice.delta().content().ifPresent(first::append);
+                }
+                if (choice.finishReason().isPresent()) {
+                    finishes++;
+                }
+                logprobTokens += choice.logprobs().flatMap(l -> l.content()).map(List::size).orElse(0);
+            }
+        }
+        assertEquals(full.substring(0, full.indexOf(stop)), first.toString());
+        assertEquals(2, finishes);
+        var usage = chunks.getLast().usage().orElseThrow();
+        assertTrue(chunks.getLast().choices().isEmpty());
+        assertEquals(logprobTokens, usage.completionTokens());
+        assertEquals(usage.promptTokens() + usage.completionTokens(), usage.totalTokens());
+    }
 }
