@@ -49,11 +49,6 @@ public interface DjinnConfig {
         int maxOutputTokens();
     }
 
-    interface Api {
-        /** How long a streamed response may stay silent (queued, long prefill) before a comment keep-alive. */
-        @WithDefault("5s")
-        Duration keepAliveInterval();
-    }
 
     interface Engine {
         /** Sequences decoded together; also the number of KV-cache slots allocated at start. */
@@ -69,6 +64,10 @@ public interface DjinnConfig {
     }
 
     interface Api {
+        /** How long a streamed response may stay silent (queued, long prefill) before a comment keep-alive. */
+        @WithDefault("5s")
+        Duration keepAliveInterval();
+
         /** Messages per chat request at most (OpenAI's own limit is 2048). */
         @WithDefault("2048")
         int maxMessages();
