@@ -50,8 +50,10 @@ public class ChatCompletions {
         Multi<TextEvent> events = p.model().generate(p.prompt(), p.params(), Priority.DEFAULT);
         if (p.request().streaming()) {
             boolean usage = p.request().streamOptions() != null && p.request().streamOptions().usage();
-            return Uni.createFrom().item(HttpReply.eventStream(
-                    new ChunkStream(id, created, p.model().id(), fingerprint(p.model()), usage).render(events)));
+            // the status is decided when the engine has scheduled the request and produced a first event
+            return StreamStart.firstEvent(events).map(started -> HttpReply.eventStream(
+                    new ChunkStream(id, created, p.model().id(), fingerprint(p.model()), usage).render(started)))
+                    .onFailure().recoverWithItem(t -> error(ErrorMapper.toApiException(t)));
         }
         return events.collect().asList().map(list -> {
             StringBuilder text = new StringBuilder();

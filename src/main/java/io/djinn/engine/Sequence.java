@@ -1,8 +1,14 @@
 package io.djinn.engine;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
-/** One request's state inside the engine; touched only by the engine thread except for {@link #cancel()}. */
+/**
+ * One request's state inside the engine; touched only by the engine thread except for {@link #cancel()}.
+ *
+ * <p>A sequence survives preemption: its generated tokens, random generator and sampling state stay here, and on
+ * resumption its context (prompt + output but the last token) is prefilled again, mostly from the prefix cache.
+ */
 final class Sequence implements GenerationHandle {
     final long id;
     final int[] prompt;
@@ -10,12 +16,21 @@ final class Sequence implements GenerationHandle {
     final Priority priority;
     final TokenSink sink;
     final SplittableRandom random;
+    final long enqueuedNanos;
 
     int slot = -1;
     /** Tokens whose keys and values are in the cache. */
     int cached;
     int generated;
     int lastToken = -1;
+    /** Generated tokens in order (grows); with the prompt they form the context. */
+    private int[] output = new int[16];
+    /** Admission order of the current residency; the latest admitted default sequence is preempted first. */
+    long admittedOrder;
+    boolean everScheduled;
+    int preemptions;
+    long firstTokenNanos;
+    long lastTokenNanos;
     private volatile boolean cancelled;
 
     Sequence(long id, int[] prompt, SamplingParams params, Priority priority, TokenSink sink) {
@@ -25,10 +40,51 @@ final class Sequence implements GenerationHandle {
         this.priority = priority;
         this.sink = sink;
         this.random = params.seed() != null ? new SplittableRandom(params.seed()) : new SplittableRandom();
+        this.enqueuedNanos = System.nanoTime();
+    }
+
+    /** Prompt plus generated tokens. */
+    int length() {
+        return prompt.length + generated;
+    }
+
+    int tokenAt(int i) {
+        return i < prompt.length ? prompt[i] : output[i - prompt.length];
+    }
+
+    /** Context tokens {@code [from, to)}. */
+    int[] tokens(int from, int to) {
+        int[] t = new int[to - from];
+        for (int i = from; i < to; i++) {
+            t[i - from] = tokenAt(i);
+        }
+        return t;
+    }
+
+    void append(int token) {
+        if (generated == output.length) {
+            output = Arrays.copyOf(output, output.length * 2);
+        }
+        output[generated++] = token;
+        lastToken = token;
+    }
+
+    /**
+     * How many context tokens the cache must hold before the sequence decodes: the whole prompt for a fresh
+     * sequence (its last chunk's logits give the first token), everything but the last generated token for a
+     * resumed one (the last token is fed by the next decode step).
+     */
+    int prefillTarget() {
+        return generated == 0 ? prompt.length : length() - 1;
     }
 
     boolean prefilling() {
-        return cached < prompt.length;
+        return cached < prefillTarget();
+    }
+
+    /** A prefix hit may cover at most this many tokens: a fresh prompt recomputes its last token for the logits. */
+    int reusableLimit() {
+        return generated == 0 ? prompt.length - 1 : prefillTarget();
     }
 
     boolean cancelled() {
