@@ -65,15 +65,39 @@ final class PrefixCache {
         if (bestFree < 0) {
             throw new IllegalStateException("no free slot");
         }
+        int source = -1;
+        int reused = bestFreeLen;
+        if (bestAny >= 0 && bestAny != bestFree && bestAnyLen >= bestFreeLen + MIN_COPY_GAIN) {
+            source = bestAny;
+            reused = bestAnyLen;
+        } else if (bestFreeLen > 0 && length[bestFree] >= bestFreeLen + MIN_COPY_GAIN) {
+            // taking this slot would overwrite a diverging suffix (another conversation's later turns): copy the
+            // shared prefix into the stalest other free slot instead, and both stay reusable
+            int spare = stalestFreeExcept(bestFree);
+            if (spare >= 0) {
+                source = bestFree;
+                bestFree = spare;
+            }
+        }
         owner[bestFree] = s;
         used++;
-        if (bestAny >= 0 && bestAny != bestFree && bestAnyLen >= bestFreeLen + MIN_COPY_GAIN) {
-            System.arraycopy(content[bestAny], 0, content[bestFree], 0, bestAnyLen);
-            length[bestFree] = bestAnyLen;
-            return new Lease(bestFree, bestAnyLen, bestAny);
+        if (source >= 0) {
+            System.arraycopy(content[source], 0, content[bestFree], 0, reused);
         }
-        length[bestFree] = bestFreeLen;
-        return new Lease(bestFree, bestFreeLen, -1);
+        length[bestFree] = reused;
+        return new Lease(bestFree, reused, source);
+    }
+
+    private int stalestFreeExcept(int except) {
+        int best = -1;
+        for (int slot = 0; slot < owner.length; slot++) {
+            if (slot != except && owner[slot] == null
+                    && (best < 0 || releasedAt[slot] < releasedAt[best]
+                            || (releasedAt[slot] == releasedAt[best] && length[slot] < length[best]))) {
+                best = slot;
+            }
+        }
+        return best;
     }
 
     /** Records that {@code tokens} were written at positions {@code start..} of {@code slot}. */
