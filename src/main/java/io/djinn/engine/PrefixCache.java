@@ -9,6 +9,11 @@ package io.djinn.engine;
 final class PrefixCache {
     /** Copying is only worth a copy per layer when it saves at least this many tokens over the best free slot. */
     static final int MIN_COPY_GAIN = 16;
+    /**
+     * Prefixes are reused in whole blocks of this many tokens, as vLLM's prefix cache does, so that chance
+     * matches of a few template tokens are not reported as cache hits.
+     */
+    static final int BLOCK = 16;
 
     private final int[][] content;
     private final int[] length;
@@ -44,7 +49,7 @@ final class PrefixCache {
      * the slot freed longest ago so that recent prefixes survive longer.
      */
     Lease acquire(Sequence s) {
-        int limit = s.reusableLimit();
+        int limit = s.reusableLimit() / BLOCK * BLOCK;
         int bestFree = -1;
         int bestFreeLen = -1;
         int bestAny = -1;

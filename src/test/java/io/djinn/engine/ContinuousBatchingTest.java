@@ -179,8 +179,8 @@ class ContinuousBatchingTest {
 
     @Test
     void prefixCacheHitsReportCachedTokensAndChangeNoToken() throws Exception {
-        int[] system = prompt(100, 50);
-        int[] a = concat(system, prompt(12, 51));
+        int[] system = prompt(96, 50);
+        int[] a = concat(system, prompt(17, 51));
         int[] b = concat(system, prompt(9, 52));
         List<List<Integer>> reference = alone(List.of(new Job(a, 8, Priority.DEFAULT),
                 new Job(b, 8, Priority.DEFAULT), new Job(a, 8, Priority.DEFAULT)));
@@ -189,12 +189,12 @@ class ContinuousBatchingTest {
             e.submit(a, greedy(8), Priority.DEFAULT, first);
             assertEquals(reference.get(0), first.await());
             assertEquals(0, first.cachedPromptTokens);
-            // a finished slot keeps its tokens: the shared 100-token prefix is reused
+            // a finished slot keeps its tokens: the shared 96-token prefix is reused (whole 16-token blocks)
             RecordingSink second = new RecordingSink();
             e.submit(b, greedy(8), Priority.DEFAULT, second);
             assertEquals(reference.get(1), second.await());
-            assertEquals(100, second.cachedPromptTokens);
-            // the same prompt again: everything but the last token is reused
+            assertEquals(96, second.cachedPromptTokens);
+            // the same prompt again: everything but the last token is reused (its slot survived the second)
             RecordingSink third = new RecordingSink();
             e.submit(a, greedy(8), Priority.DEFAULT, third);
             assertEquals(reference.get(2), third.await());
