@@ -114,7 +114,7 @@ public final class ServeBenchmark {
         }
         List<Map<String, Object>> results = new ArrayList<>();
         for (int c : levels) {
-            results.add(level(c, Math.max(requests, c), promptWords, outputTokens, random));
+            results.add(level(c, Math.max(requests, 2 * c), promptWords, outputTokens, random));
         }
         report.put("levels", results);
         if (levels.length >= 2) {
@@ -376,7 +376,7 @@ public final class ServeBenchmark {
                   --model NAME           model field to send (default: none, the server's only model)
                   --api-key KEY          bearer token (default $OPENAI_API_KEY)
                   --concurrency LIST     comma-separated levels, each run in turn (default 1,16)
-                  --requests N           requests per level (default 32, at least the concurrency)
+                  --requests N           requests per level (default 32; at least twice the concurrency)
                   --prompt-tokens N      user prompt length in words, ~1 token each (default 32)
                   --output-tokens N      max_tokens, with ignore_eos so outputs have that length (default 64)
                   --shared-prefix-tokens N  also send two requests sharing an N-word system prompt: TTFT 1st/2nd
