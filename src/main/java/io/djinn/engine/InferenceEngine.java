@@ -254,20 +254,20 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     private void sampleAndEmit(NDManager scope, NDArray logits, List<Sequence> batch) {
-        List<SamplingParams> params = new ArrayList<>(batch.size());
+        List<Sampler.Row> rows = new ArrayList<>(batch.size());
         float[] uniforms = new float[batch.size()];
         for (int i = 0; i < batch.size(); i++) {
             Sequence s = batch.get(i);
-            params.add(s.params);
+            rows.add(s.samplingRow());
             // Drawn for greedy rows too, so a sequence's random stream does not depend on its temperature history.
             uniforms[i] = (float) s.random.nextDouble();
         }
-        int[] next = sampler.sample(scope, logits, params, uniforms);
+        Sampler.Result next = sampler.sample(scope, logits, rows, uniforms);
         long now = System.nanoTime();
         for (int i = 0; i < batch.size(); i++) {
             Sequence s = batch.get(i);
-            int token = next[i];
-            s.append(token);
+            int token = next.tokens()[i];
+            s.recordOutput(token);
             if (s.generated == 1) {
                 s.firstTokenNanos = now;
                 listener.firstToken((now - s.enqueuedNanos) / 1e9);
@@ -277,7 +277,7 @@ public final class InferenceEngine implements AutoCloseable {
             s.lastTokenNanos = now;
             boolean goOn;
             try {
-                goOn = s.sink.onToken(token, null);
+                goOn = s.sink.onToken(token, next.logprobs()[i]);
             } catch (RuntimeException e) {
                 LOG.warn("token sink failed; cancelling sequence " + s.id, e);
                 s.cancel();

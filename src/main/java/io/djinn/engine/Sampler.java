@@ -9,41 +9,78 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 
 /**
- * Picks the next token of every row of a batch in one pass on the device: greedy rows by argmax, sampled rows by
- * temperature, top-k and top-p, then an inverse-CDF draw with a uniform number the caller supplies per row. Only
- * the chosen ids come back to Java. Because each row's uniform comes from that sequence's own generator, a seeded
- * request draws the same tokens whatever else shares the batch.
+ * Picks the next token of every row of a batch in one pass on the device. First the {@link LogitsProcessor}
+ * applies each sequence's bad words, min_tokens, logit bias and penalties; then greedy rows take the argmax and
+ * sampled rows go through temperature, min_p, top-k and top-p (each cut renormalises what is left, as in vLLM)
+ * and an inverse-CDF draw with a uniform number the caller supplies per row. Only the chosen ids, and the
+ * logprobs a row asked for, come back to Java. Because each row's uniform comes from that sequence's own
+ * generator and every edit is per row, a seeded request draws the same tokens whatever else shares the batch.
+ *
+ * <p><b>Logprobs</b> are vLLM's default "raw" logprobs: {@code log_softmax} of the model's logits before any
+ * processing (no penalties, bias, temperature or truncation), so they describe what the model predicted, not the
+ * distribution the token was drawn from. The chosen token's logprob is always reported, also when it is not among
+ * the top alternatives.
+ *
+ * <p>Not thread-safe: used by the engine thread only.
  */
 public final class Sampler {
 
+    /** Top alternatives a row may ask for (OpenAI's top_logprobs bound). */
+    public static final int MAX_LOGPROBS = 20;
+
     /**
-     * @param logits   float32 {@code [B, vocab]}
-     * @param params   one entry per row
+     * One sequence's view for sampling. {@code output} may be longer than {@code outputLength} (a growing buffer);
+     * the arrays are read, never kept or changed.
+     */
+    public record Row(SamplingParams params, int[] prompt, int[] output, int outputLength) {}
+
+    /** @param logprobs one entry per row, null where the row did not ask for logprobs */
+    public record Result(int[] tokens, TokenLogprobs[] logprobs) {}
+
+    private LogitsProcessor processor;
+
+    /**
+     * @param logits   float32 {@code [B, vocab]}; may be overwritten
+     * @param rows     one entry per row
      * @param uniforms one number in [0, 1) per row (ignored for greedy rows)
      */
-    public int[] sample(NDManager scope, NDArray logits, List<SamplingParams> params, float[] uniforms) {
-        int rows = params.size();
+    public Result sample(NDManager scope, NDArray logits, List<Row> rows, float[] uniforms) {
+        int batch = rows.size();
         int vocab = (int) logits.getShape().get(1);
-        int[] out = new int[rows];
-        long[] greedy = logits.argMax(1).toLongArray();
+        RawLogprobs raw = RawLogprobs.compute(scope, logits, rows);
+        if (processor == null || processor.vocab() != vocab) {
+            processor = new LogitsProcessor(vocab);
+        }
+        NDArray processed = processor.apply(scope, logits, rows);
+        int[] out = new int[batch];
+        long[] greedy = processed.argMax(1).toLongArray();
         int sampled = 0;
-        for (int b = 0; b < rows; b++) {
+        for (int b = 0; b < batch; b++) {
             out[b] = (int) greedy[b];
-            if (!params.get(b).greedy()) {
+            if (!rows.get(b).params().greedy()) {
                 sampled++;
             }
         }
-        if (sampled == 0) {
-            return out;
+        if (sampled > 0) {
+            draw(scope, processed, rows, uniforms, sampled, out);
         }
+        return new Result(out, raw == null ? new TokenLogprobs[batch] : raw.finish(scope, out));
+    }
+
+    private static void draw(NDManager scope, NDArray logits, List<Row> rows, float[] uniforms, int sampled,
+            int[] out) {
+        int batch = rows.size();
+        int vocab = (int) logits.getShape().get(1);
         long[] rowIds = new long[sampled];
         float[] temps = new float[sampled];
         float[] topKs = new float[sampled];
         float[] topPs = new float[sampled];
+        float[] logMinPs = new float[sampled];
         float[] u = new float[sampled];
         int widest = 0;
-        for (int b = 0, i = 0; b < rows; b++) {
-            SamplingParams p = params.get(b);
+        boolean anyMinP = false;
+        for (int b = 0, i = 0; b < batch; b++) {
+            SamplingParams p = rows.get(b).params();
             if (p.greedy()) {
                 continue;
             }
@@ -52,13 +89,16 @@ public final class Sampler {
             int rowK = p.topK() > 0 ? Math.min(p.topK(), vocab) : vocab;
             topKs[i] = rowK;
             topPs[i] = (float) p.topP();
+            // min_p keeps p >= min_p * p_max, i.e. a scaled logit within ln(min_p) of the best one.
+            logMinPs[i] = p.minP() > 0 ? (float) Math.log(p.minP()) : Float.NEGATIVE_INFINITY;
+            anyMinP |= p.minP() > 0;
             // Kept below 1 so that rounding can never push the draw past the last token with mass.
             u[i] = Math.min(uniforms[b], 0.99999f);
             widest = Math.max(widest, rowK);
             i++;
         }
         int k = widest;
-        NDArray rowsLogits = sampled == rows ? logits : logits.get(new NDIndex("{}", scope.create(rowIds)));
+        NDArray rowsLogits = sampled == batch ? logits : logits.get(new NDIndex("{}", scope.create(rowIds)));
         NDArray scaled = rowsLogits.div(scope.create(temps, new Shape(sampled, 1)));
         // topK with k = vocab is a full descending sort; a small common k avoids sorting the whole vocabulary.
         NDList top = scaled.topK(k, 1, true, true);
@@ -67,7 +107,12 @@ public final class Sampler {
         NDArray probs = values.softmax(1);
         NDArray ranks = scope.arange(0f, (float) k, 1f).reshape(1, k);
         NDArray keep = ranks.lt(scope.create(topKs, new Shape(sampled, 1)));
+        if (anyMinP) {
+            NDArray floor = values.get(new NDIndex(":, :1")).add(scope.create(logMinPs, new Shape(sampled, 1)));
+            keep = keep.logicalAnd(values.gte(floor));
+        }
         probs = probs.mul(keep.toType(DataType.FLOAT32, false));
+        probs = probs.div(probs.sum(new int[] {1}, true));
         // Nucleus: drop a token once the mass before it already reaches top_p; the first token always stays.
         NDArray before = probs.cumSum(1).sub(probs);
         NDArray inNucleus = before.lt(scope.create(topPs, new Shape(sampled, 1)));
@@ -80,6 +125,65 @@ public final class Sampler {
         for (int i = 0; i < sampled; i++) {
             out[(int) rowIds[i]] = (int) chosen[i];
         }
-        return out;
+    }
+
+    /** The model's log_softmax for the rows that asked for logprobs, taken before the logits are edited. */
+    private record RawLogprobs(long[] rowIds, int[] wanted, NDArray logprobs, long[] topIds, float[] topValues,
+            int width) {
+
+        static RawLogprobs compute(NDManager scope, NDArray logits, List<Row> rows) {
+            int count = 0;
+            int width = 0;
+            for (Row row : rows) {
+                if (row.params().logprobs() >= 0) {
+                    count++;
+                    width = Math.max(width, Math.min(row.params().logprobs(), MAX_LOGPROBS));
+                }
+            }
+            if (count == 0) {
+                return null;
+            }
+            long[] rowIds = new long[count];
+            int[] wanted = new int[count];
+            for (int b = 0, i = 0; b < rows.size(); b++) {
+                int n = rows.get(b).params().logprobs();
+                if (n >= 0) {
+                    rowIds[i] = b;
+                    wanted[i++] = Math.min(n, MAX_LOGPROBS);
+                }
+            }
+            NDArray selected = count == rows.size() ? logits : logits.get(new NDIndex("{}", scope.create(rowIds)));
+            // A copy, so the logits processor may edit the logits in place afterwards.
+            NDArray logprobs = selected.logSoftmax(1);
+            long[] topIds = new long[0];
+            float[] topValues = new float[0];
+            if (width > 0) {
+                NDList top = logprobs.topK(width, 1, true, true);
+                topValues = top.get(0).toFloatArray();
+                topIds = top.get(1).toLongArray();
+            }
+            return new RawLogprobs(rowIds, wanted, logprobs, topIds, topValues, width);
+        }
+
+        TokenLogprobs[] finish(NDManager scope, int[] chosen) {
+            TokenLogprobs[] result = new TokenLogprobs[chosen.length];
+            long[] chosenIds = new long[rowIds.length];
+            for (int i = 0; i < rowIds.length; i++) {
+                chosenIds[i] = chosen[(int) rowIds[i]];
+            }
+            float[] chosenLogprobs = logprobs.gather(scope.create(chosenIds, new Shape(rowIds.length, 1)), 1)
+                    .toFloatArray();
+            for (int i = 0; i < rowIds.length; i++) {
+                int n = wanted[i];
+                int[] ids = new int[n];
+                float[] values = new float[n];
+                for (int j = 0; j < n; j++) {
+                    ids[j] = (int) topIds[i * width + j];
+                    values[j] = topValues[i * width + j];
+                }
+                result[(int) rowIds[i]] = new TokenLogprobs((int) chosenIds[i], chosenLogprobs[i], ids, values);
+            }
+            return result;
+        }
     }
 }

@@ -1,6 +1,5 @@
 package io.djinn.engine;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -22,9 +21,9 @@ final class Sequence implements GenerationHandle {
     /** Tokens whose keys and values are in the cache. */
     int cached;
     int generated;
+    /** The generated ids; the first {@link #generated} entries are valid (penalties and bad words read them). */
+    int[] output = new int[16];
     int lastToken = -1;
-    /** Generated tokens in order (grows); with the prompt they form the context. */
-    private int[] output = new int[16];
     /** Admission order of the current residency; the latest admitted default sequence is preempted first. */
     long admittedOrder;
     boolean everScheduled;
@@ -61,14 +60,6 @@ final class Sequence implements GenerationHandle {
         return t;
     }
 
-    void append(int token) {
-        if (generated == output.length) {
-            output = Arrays.copyOf(output, output.length * 2);
-        }
-        output[generated++] = token;
-        lastToken = token;
-    }
-
     /**
      * How many context tokens the cache must hold before the sequence decodes: the whole prompt for a fresh
      * sequence (its last chunk's logits give the first token), everything but the last generated token for a
@@ -76,6 +67,18 @@ final class Sequence implements GenerationHandle {
      */
     int prefillTarget() {
         return generated == 0 ? prompt.length : length() - 1;
+    }
+
+    void recordOutput(int token) {
+        if (generated == output.length) {
+            output = java.util.Arrays.copyOf(output, output.length * 2);
+        }
+        output[generated++] = token;
+        lastToken = token;
+    }
+
+    Sampler.Row samplingRow() {
+        return new Sampler.Row(params, prompt, output, generated);
     }
 
     boolean prefilling() {

@@ -63,18 +63,47 @@ public final class ServedModel implements AutoCloseable {
     }
 
     /**
-     * Generates from a tokenized prompt. The stream emits {@link TextEvent.Delta}s as text becomes printable
-     * (multi-byte characters are never split) and ends with one {@link TextEvent.Finished}.
+     * Generates from a tokenized prompt. The stream emits one {@link TextEvent.Delta} per generated token, carrying
+     * the text that became printable (multi-byte characters are never split; text that may still become a stop
+     * string is held back), and ends with one {@link TextEvent.Finished}. As in vLLM, the text of a stop token
+     * (EOS or a stop_token_id) and a matched stop string are left out unless include_stop_str_in_output, and stop
+     * strings are looked for only once more than min_tokens tokens were generated.
+     *
+     * @throws IllegalArgumentException when a token id in the parameters is outside the vocabulary
      */
     public Multi<TextEvent> generate(int[] prompt, SamplingParams params, Priority priority) {
+        checkTokenIds(params);
         return Multi.createFrom().<TextEvent>emitter(emitter -> {
-            IncrementalDetokenizer detokenizer = new IncrementalDetokenizer(tokenizer, params.skipSpecialTokens());
+            IncrementalDetokenizer detokenizer = new IncrementalDetokenizer(tokenizer, params.skipSpecialTokens(),
+                    params.spacesBetweenSpecialTokens());
             GenerationHandle handle = engine.submit(prompt, params, priority,
-                    new EmittingSink(emitter, detokenizer, prompt.length));
+                    new EmittingSink(emitter, detokenizer, params, prompt.length));
             emitter.onTermination(handle::cancel);
         }, BackPressureStrategy.BUFFER)
                 // The engine thread only hands events over; rendering them (JSON, SSE) happens on workers.
                 .emitOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    private void checkTokenIds(SamplingParams params) {
+        int vocab = config.vocabSize();
+        for (int id : params.logitBias().keySet()) {
+            checkTokenId(id, vocab, "logit_bias");
+        }
+        for (int[] word : params.badWords()) {
+            for (int id : word) {
+                checkTokenId(id, vocab, "bad_words");
+            }
+        }
+        for (int id : params.stopTokenIds()) {
+            checkTokenId(id, vocab, "stop_token_ids");
+        }
+    }
+
+    private static void checkTokenId(int id, int vocab, String what) {
+        if (id < 0 || id >= vocab) {
+            throw new IllegalArgumentException(what + " names token id " + id + ", outside the vocabulary of "
+                    + vocab);
+        }
     }
 
     @Override
@@ -87,13 +116,19 @@ public final class ServedModel implements AutoCloseable {
     private static final class EmittingSink implements TokenSink {
         private final MultiEmitter<? super TextEvent> emitter;
         private final IncrementalDetokenizer detokenizer;
+        private final SamplingParams params;
+        private final StopStringMatcher stops;
         private final int promptTokens;
         private int completionTokens;
         private int cachedTokens;
+        private boolean stopped;
 
-        EmittingSink(MultiEmitter<? super TextEvent> emitter, IncrementalDetokenizer detokenizer, int promptTokens) {
+        EmittingSink(MultiEmitter<? super TextEvent> emitter, IncrementalDetokenizer detokenizer,
+                SamplingParams params, int promptTokens) {
             this.emitter = emitter;
             this.detokenizer = detokenizer;
+            this.params = params;
+            this.stops = new StopStringMatcher(params.stop(), params.includeStopStrInOutput());
             this.promptTokens = promptTokens;
         }
 
@@ -105,16 +140,32 @@ public final class ServedModel implements AutoCloseable {
         @Override
         public boolean onToken(int tokenId, TokenLogprobs logprobs) {
             completionTokens++;
-            emitter.emit(new TextEvent.Delta(detokenizer.append(tokenId), new int[] {tokenId},
+            String text;
+            if (params.isStopToken(tokenId) && !params.includeStopStrInOutput()) {
+                // The stop token ends the text: only what the detokenizer still held back goes out.
+                text = stops.append(detokenizer.flush()).text();
+            } else {
+                String decoded = detokenizer.append(tokenId);
+                if (stops.active() && completionTokens > params.minTokens()) {
+                    StopStringMatcher.Step step = stops.append(decoded);
+                    text = step.text();
+                    stopped = step.stopped();
+                } else {
+                    text = decoded;
+                }
+            }
+            emitter.emit(new TextEvent.Delta(text, new int[] {tokenId},
                     logprobs == null ? List.of() : List.of(logprobs)));
-            return true;
+            return !stopped;
         }
 
         @Override
         public void onFinish(FinishReason reason) {
-            String rest = detokenizer.flush();
-            if (!rest.isEmpty()) {
-                emitter.emit(new TextEvent.Delta(rest, new int[0], List.of()));
+            if (!stopped) {
+                String rest = stops.append(detokenizer.flush()).text() + stops.flush();
+                if (!rest.isEmpty()) {
+                    emitter.emit(new TextEvent.Delta(rest, new int[0], List.of()));
+                }
             }
             emitter.emit(new TextEvent.Finished(reason, promptTokens, completionTokens, cachedTokens));
             emitter.complete();

@@ -6,7 +6,10 @@ import java.util.Arrays;
  * Streaming detokenizer (the prefix/read offset scheme of vLLM and TGI). Each {@link #append} decodes only a
  * small window of recent ids and returns the text that became printable; text that still ends in an incomplete
  * UTF-8 sequence (U+FFFD) is held back until a later token completes it or {@link #flush} is called.
- * The concatenation of all returned strings equals {@code tokenizer.decode(allIds, skipSpecialTokens)}.
+ * The concatenation of all returned strings equals {@code tokenizer.decode(allIds, skipSpecialTokens)}, except
+ * that with {@code spacesBetweenSpecialTokens} off (and special tokens kept) an added token that directly follows
+ * another added token is emitted as its bare content, without any space the decoder would put in front of it
+ * (vLLM's meaning of spaces_between_special_tokens for fast tokenizers).
  * Not thread-safe (one instance per sequence).
  */
 public final class IncrementalDetokenizer {
@@ -14,6 +17,8 @@ public final class IncrementalDetokenizer {
 
     private final Tokenizer tokenizer;
     private final boolean skipSpecialTokens;
+    private final boolean bareAddedTokens;
+    private boolean lastAdded;
     /** Ids of the current window; ids before {@code prefix} have been dropped. */
     private int[] ids = new int[16];
     private int size;
@@ -21,12 +26,31 @@ public final class IncrementalDetokenizer {
     private int read;
 
     public IncrementalDetokenizer(Tokenizer tokenizer, boolean skipSpecialTokens) {
+        this(tokenizer, skipSpecialTokens, true);
+    }
+
+    public IncrementalDetokenizer(Tokenizer tokenizer, boolean skipSpecialTokens,
+            boolean spacesBetweenSpecialTokens) {
         this.tokenizer = tokenizer;
         this.skipSpecialTokens = skipSpecialTokens;
+        this.bareAddedTokens = !skipSpecialTokens && !spacesBetweenSpecialTokens;
     }
 
     /** Adds one generated token; returns the newly printable text (possibly empty). */
     public String append(int tokenId) {
+        if (bareAddedTokens) {
+            boolean added = tokenizer.isAdded(tokenId);
+            boolean afterAdded = lastAdded;
+            lastAdded = added;
+            if (added && afterAdded) {
+                String held = flush();
+                if (size == ids.length) compactOrGrow();
+                ids[size++] = tokenId;
+                prefix = size;
+                read = size;
+                return held + tokenizer.tokenString(tokenId);
+            }
+        }
         if (size == ids.length) compactOrGrow();
         ids[size++] = tokenId;
         String prefixText = prefix == read ? "" : tokenizer.decode(ids, prefix, read, skipSpecialTokens);

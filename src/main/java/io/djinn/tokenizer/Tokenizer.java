@@ -44,6 +44,7 @@ public final class Tokenizer implements AutoCloseable {
     /** Decoded text of a single token when its bytes are valid UTF-8 on their own, else null. */
     private final String[] tokenText;
     private final boolean[] special;
+    private final boolean[] addedToken;
     private final boolean byteLevel;
     private final String bosToken;
     private final String eosToken;
@@ -76,6 +77,7 @@ public final class Tokenizer implements AutoCloseable {
         idToToken = new String[maxId + 1];
         special = new boolean[maxId + 1];
         boolean[] isAdded = new boolean[maxId + 1];
+        addedToken = isAdded;
         for (var e : tokenToId.entrySet()) idToToken[e.getValue()] = e.getKey();
         for (JsonNode a : added) {
             int id = a.path("id").asInt();
@@ -206,6 +208,11 @@ public final class Tokenizer implements AutoCloseable {
     public byte[] tokenBytes(int id) {
         byte[] b = tokenBytes[checkId(id)];
         return b == null ? new byte[0] : b.clone();
+    }
+
+    /** Whether the id is an added token (special or not), decoded as its literal content. */
+    public boolean isAdded(int id) {
+        return id >= 0 && id < addedToken.length && addedToken[id];
     }
 
     public boolean isByteLevel() {

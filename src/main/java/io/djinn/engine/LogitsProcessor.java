@@ -1,0 +1,209 @@
+package io.djinn.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Applies the per-sequence logit edits of vLLM, in vLLM's order, to a batch of logits on the device:
+ * <ol>
+ *   <li>bad words and min_tokens: banned ids become -inf;</li>
+ *   <li>logit_bias: {@code l += bias[id]};</li>
+ *   <li>repetition_penalty {@code r} on every id seen in prompt or output: {@code l > 0 ? l / r : l * r};</li>
+ *   <li>frequency and presence penalties on ids generated so far:
+ *       {@code l -= frequency * count(id) + presence * (count(id) > 0)}.</li>
+ * </ol>
+ * Every edit touches only the few (row, id) pairs a sequence names, so the work is sparse: the pairs and their
+ * coefficients are gathered in Java, then one take, a handful of element-wise ops and one put rewrite exactly
+ * those logits. Rows that need none of this cost nothing, and a batch where no row needs it issues no op at all.
+ * Not thread-safe: one instance per engine thread (it reuses scratch arrays of vocabulary size).
+ */
+final class LogitsProcessor {
+
+    private final int vocab;
+    /** Per-id scratch for the row being gathered; reset after each row through {@code touched}. */
+    private final float[] bias;
+    private final float[] repetition;
+    private final float[] penalty;
+    private final boolean[] inRow;
+    private final boolean[] generated;
+    private final int[] touched;
+
+    LogitsProcessor(int vocab) {
+        this.vocab = vocab;
+        this.bias = new float[vocab];
+        this.repetition = new float[vocab];
+        this.penalty = new float[vocab];
+        this.inRow = new boolean[vocab];
+        this.generated = new boolean[vocab];
+        this.touched = new int[vocab];
+        Arrays.fill(repetition, 1f);
+    }
+
+    int vocab() {
+        return vocab;
+    }
+
+    /** Whether the sequence edits its logits at this step (so a batch of plain sequences skips all the work). */
+    static boolean needed(Sampler.Row row) {
+        SamplingParams p = row.params();
+        return p.presencePenalty() != 0 || p.frequencyPenalty() != 0 || p.repetitionPenalty() != 1
+                || !p.logitBias().isEmpty() || !p.badWords().isEmpty() || minTokensPending(row);
+    }
+
+    private static boolean minTokensPending(Sampler.Row row) {
+        SamplingParams p = row.params();
+        return row.outputLength() < p.minTokens() && (p.stopTokenIds().length > 0
+                || (!p.ignoreEos() && p.eosTokenIds().length > 0));
+    }
+
+    /**
+     * Returns the logits with every row's edits applied ({@code logits} itself when no row has any).
+     *
+     * @param logits float32 {@code [B, vocab]}
+     */
+    NDArray apply(NDManager scope, NDArray logits, List<Sampler.Row> rows) {
+        int capacity = 0;
+        for (Sampler.Row row : rows) {
+            if (needed(row)) {
+                capacity += Math.min(vocab, editBound(row));
+            }
+        }
+        if (capacity == 0) {
+            return logits;
+        }
+        long[] index = new long[capacity];
+        float[] add = new float[capacity];
+        float[] factor = new float[capacity];
+        float[] subtract = new float[capacity];
+        int n = 0;
+        boolean anyRepetition = false;
+        for (int b = 0; b < rows.size(); b++) {
+            Sampler.Row row = rows.get(b);
+            if (!needed(row)) {
+                continue;
+            }
+            int count = gather(row);
+            long base = (long) b * vocab;
+            for (int i = 0; i < count; i++) {
+                int id = touched[i];
+                index[n] = base + id;
+                add[n] = bias[id];
+                factor[n] = repetition[id];
+                subtract[n] = penalty[id];
+                anyRepetition |= repetition[id] != 1f;
+                n++;
+                bias[id] = 0f;
+                repetition[id] = 1f;
+                penalty[id] = 0f;
+                inRow[id] = false;
+                generated[id] = false;
+            }
+        }
+        if (n == 0) {
+            return logits;
+        }
+        NDArray flat = logits.reshape(-1);
+        NDArray at = scope.create(Arrays.copyOf(index, n));
+        NDArray values = flat.take(scope, at).add(scope.create(Arrays.copyOf(add, n)));
+        if (anyRepetition) {
+            NDArray r = scope.create(Arrays.copyOf(factor, n));
+            values = NDArrays.where(values.gt(0f), values.div(r), values.mul(r));
+        }
+        values = values.sub(scope.create(Arrays.copyOf(subtract, n)));
+        return flat.put(at, values).reshape(logits.getShape());
+    }
+
+    /** Upper bound of distinct ids one row edits (before capping at the vocabulary size). */
+    private static long editBound(Sampler.Row row) {
+        SamplingParams p = row.params();
+        long bound = p.logitBias().size() + p.badWords().size() + p.eosTokenIds().length + p.stopTokenIds().length;
+        if (p.presencePenalty() != 0 || p.frequencyPenalty() != 0 || p.repetitionPenalty() != 1) {
+            bound += row.outputLength();
+        }
+        if (p.repetitionPenalty() != 1) {
+            bound += row.prompt().length;
+        }
+        return bound;
+    }
+
+    /** Fills the scratch arrays for one row; returns how many ids it touched (listed in {@code touched}). */
+    private int gather(Sampler.Row row) {
+        SamplingParams p = row.params();
+        int count = 0;
+        if (minTokensPending(row)) {
+            if (!p.ignoreEos()) {
+                for (int id : p.eosTokenIds()) {
+                    count = ban(id, count);
+                }
+            }
+            for (int id : p.stopTokenIds()) {
+                count = ban(id, count);
+            }
+        }
+        for (int[] word : p.badWords()) {
+            if (word.length > 0 && endsWith(row.output(), row.outputLength(), word, word.length - 1)) {
+                count = ban(word[word.length - 1], count);
+            }
+        }
+        for (var e : p.logitBias().entrySet()) {
+            int id = e.getKey();
+            if (id >= 0 && id < vocab) {
+                count = touch(id, count);
+                bias[id] += e.getValue();
+            }
+        }
+        float presence = (float) p.presencePenalty();
+        float frequency = (float) p.frequencyPenalty();
+        float r = (float) p.repetitionPenalty();
+        if (r != 1f) {
+            for (int id : row.prompt()) {
+                count = touch(id, count);
+                repetition[id] = r;
+            }
+        }
+        if (presence != 0f || frequency != 0f || r != 1f) {
+            int[] out = row.output();
+            for (int i = 0; i < row.outputLength(); i++) {
+                int id = out[i];
+                count = touch(id, count);
+                repetition[id] = r;
+                penalty[id] += frequency + (generated[id] ? 0f : presence);
+                generated[id] = true;
+            }
+        }
+        return count;
+    }
+
+    private int ban(int id, int count) {
+        if (id < 0 || id >= vocab) {
+            return count;
+        }
+        count = touch(id, count);
+        bias[id] = Float.NEGATIVE_INFINITY;
+        return count;
+    }
+
+    private int touch(int id, int count) {
+        if (!inRow[id]) {
+            inRow[id] = true;
+            touched[count++] = id;
+        }
+        return count;
+    }
+
+    /** Whether the first {@code length} ids of {@code word} are the last ids of the output. */
+    private static boolean endsWith(int[] output, int outputLength, int[] word, int length) {
+        if (length > outputLength) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (output[outputLength - length + i] != word[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
