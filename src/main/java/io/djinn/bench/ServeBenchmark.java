@@ -99,12 +99,14 @@ public final class ServeBenchmark {
         int[] levels = Stream.of(o.getOrDefault("concurrency", "1,16").split(",")).map(String::trim)
                 .mapToInt(Integer::parseInt).toArray();
         int systemWords = Integer.parseInt(o.getOrDefault("shared-prefix-tokens", "0"));
+        double rampUp = Double.parseDouble(o.getOrDefault("ramp-up-s", "0"));
         SplittableRandom random = new SplittableRandom(Long.parseLong(o.getOrDefault("seed", "1")));
 
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("requests_per_level", requests);
         report.put("prompt_words", promptWords);
         report.put("max_tokens", outputTokens);
+        report.put("ramp_up_s", rampUp);
         // warm-up: JIT, libtorch kernel choice, connections
         for (int i = 0; i < 2; i++) {
             Sample s = send(null, text(random, promptWords), Math.min(8, outputTokens));
@@ -114,7 +116,7 @@ public final class ServeBenchmark {
         }
         List<Map<String, Object>> results = new ArrayList<>();
         for (int c : levels) {
-            results.add(level(c, Math.max(requests, 2 * c), promptWords, outputTokens, random));
+            results.add(level(c, Math.max(requests, 2 * c), promptWords, outputTokens, rampUp, random));
         }
         report.put("levels", results);
         if (levels.length >= 2) {
@@ -143,7 +145,7 @@ public final class ServeBenchmark {
 
     /** N requests, C in flight at any time (a closed loop: each worker sends its next when one ends). */
     private Map<String, Object> level(int concurrency, int requests, int promptWords, int outputTokens,
-            SplittableRandom random) throws Exception {
+            double rampUp, SplittableRandom random) throws Exception {
         List<String> prompts = new ArrayList<>();
         for (int i = 0; i < requests; i++) {
             prompts.add(text(random, promptWords));
@@ -154,7 +156,10 @@ public final class ServeBenchmark {
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> workers = new ArrayList<>();
             for (int w = 0; w < concurrency; w++) {
+                long startDelay = (long) (rampUp * 1e9 * w / concurrency);
                 workers.add(pool.submit(() -> {
+                    // staggered starts: C simultaneous prompts would all wait for one big prefill, then stay in step
+                    Thread.sleep(java.time.Duration.ofNanos(startDelay));
                     int i;
                     while ((i = next.getAndIncrement()) < requests) {
                         samples.add(send(null, prompts.get(i), outputTokens));
@@ -329,8 +334,9 @@ public final class ServeBenchmark {
         if (report.get("server") != null) {
             sb.append("  server: ").append(report.get("server")).append('\n');
         }
-        sb.append(String.format("  %d requests per level, prompt ~%s words, max_tokens %s%n",
-                report.get("requests_per_level"), report.get("prompt_words"), report.get("max_tokens")));
+        sb.append(String.format("  at least %d requests per level, prompt ~%s words, max_tokens %s, ramp-up %s s%n",
+                report.get("requests_per_level"), report.get("prompt_words"), report.get("max_tokens"),
+                report.get("ramp_up_s")));
         sb.append(String.format("%5s %6s %9s %8s %8s | %-26s | %-26s | %-26s%n", "conc", "ok", "out tok/s",
                 "req/s", "prompt", "TTFT ms p50/p90/p99", "TPOT ms p50/p90/p99", "ITL ms p50/p90/p99"));
         for (Map<String, Object> l : (List<Map<String, Object>>) report.get("levels")) {
@@ -379,6 +385,7 @@ public final class ServeBenchmark {
                   --requests N           requests per level (default 32; at least twice the concurrency)
                   --prompt-tokens N      user prompt length in words, ~1 token each (default 32)
                   --output-tokens N      max_tokens, with ignore_eos so outputs have that length (default 64)
+                  --ramp-up-s S          start the C workers of a level evenly over S seconds (default 0: at once)
                   --shared-prefix-tokens N  also send two requests sharing an N-word system prompt: TTFT 1st/2nd
                   --json [FILE]          also print (or write) the report as JSON
             """;
