@@ -116,7 +116,10 @@ public final class ServeBenchmark {
         }
         List<Map<String, Object>> results = new ArrayList<>();
         for (int c : levels) {
-            results.add(level(c, Math.max(requests, 2 * c), promptWords, outputTokens, rampUp, random));
+            Map<String, Object> l = level(c, Math.max(requests, 2 * c), promptWords, outputTokens, rampUp, random);
+            results.add(l);
+            System.out.printf("  concurrency %d done: %.1f output tok/s, TTFT p50/p90/p99 %s ms%n", c,
+                    l.get("output_tokens_per_s"), ms(l, "ttft"));
         }
         report.put("levels", results);
         if (levels.length >= 2) {

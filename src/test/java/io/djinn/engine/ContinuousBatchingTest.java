@@ -220,6 +220,31 @@ class ContinuousBatchingTest {
         }
     }
 
+    @Test
+    void aFullQueueRefusesAtOnceAndAWaitPastTheTimeoutIsRefusedLater() throws Exception {
+        try (InferenceEngine e = new InferenceEngine(model, NDManager.newBaseManager(Device.cpu()),
+                new EngineSettings(1, 256, 64, 128, 1, Duration.ofMillis(100)), EngineListener.NONE)) {
+            RecordingSink running = new RecordingSink();
+            e.submit(prompt(10, 70), greedy(240), Priority.DEFAULT, running);
+            running.scheduled.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            RecordingSink waiting = new RecordingSink();
+            e.submit(prompt(10, 71), greedy(3), Priority.DEFAULT, waiting);
+            EngineOverloadedException full = org.junit.jupiter.api.Assertions.assertThrows(
+                    EngineOverloadedException.class,
+                    () -> e.submit(prompt(10, 72), greedy(3), Priority.DEFAULT, new RecordingSink()));
+            assertTrue(full.retryAfterSeconds() >= 1);
+            java.util.concurrent.ExecutionException timedOut = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> waiting.await());
+            assertTrue(timedOut.getCause() instanceof EngineOverloadedException, timedOut.toString());
+            assertEquals(List.of(), waiting.tokens());
+            // the running sequence is untouched, and the queue has room again
+            RecordingSink later = new RecordingSink();
+            e.submit(prompt(10, 73), greedy(2), Priority.HIGH, later);
+            assertEquals(2, later.await().size());
+            assertEquals(240, running.await().size());
+        }
+    }
+
     private static int[] concat(int[] x, int[] y) {
         int[] out = java.util.Arrays.copyOf(x, x.length + y.length);
         System.arraycopy(y, 0, out, x.length, y.length);
