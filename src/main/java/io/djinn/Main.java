@@ -1,6 +1,7 @@
 package io.djinn;
 
 import io.djinn.bench.ModelBenchmark;
+import io.djinn.bench.ServeBenchmark;
 import io.djinn.checkpoint.CheckpointSpec;
 import io.djinn.checkpoint.CheckpointGenerator;
 import io.djinn.model.Architecture;
@@ -26,6 +27,10 @@ public class Main {
             case "serve" -> Quarkus.run(rest);
             case "generate-checkpoint" -> generate(options(rest));
             case "bench-model" -> ModelBenchmark.run(options(rest));
+            case "bench-serve" -> {
+                ServeBenchmark.run(options(rest));
+                System.exit(0);
+            }
             case "help", "--help", "-h" -> usage();
             default -> {
                 System.err.println("unknown command '" + command + "'");
@@ -109,6 +114,6 @@ public class Main {
                       --tokens N             decoded tokens (default 64)
                       --dtype-run T          float32 | float16 (default float32)
                       --json FILE            also write the figures as JSON
-                """);
+                """ + ServeBenchmark.USAGE);
     }
 }

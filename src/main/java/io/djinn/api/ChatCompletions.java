@@ -63,8 +63,15 @@ public class ChatCompletions {
         if (p.request().streaming()) {
             ChunkStream stream = new ChunkStream(header, choices.size(), p.prompt().length,
                     p.request().streamOptions(), p.echo(), logprobs);
-            return Uni.createFrom().item(HttpReply.eventStream(
-                    KeepAlive.wrap(stream.render(choices), config.api().keepAliveInterval())));
+            // The status is decided once the engine has taken every choice and produced its first event: a request it
+            // refuses (queue full, queue timeout) still gets its 503 before the stream exists.
+            List<Uni<Multi<TextEvent>>> started = new ArrayList<>();
+            for (Multi<TextEvent> choice : choices) {
+                started.add(StreamStart.firstEvent(choice));
+            }
+            return Uni.join().all(started).andFailFast().map(running -> HttpReply.eventStream(
+                    KeepAlive.wrap(stream.render(running), config.api().keepAliveInterval())))
+                    .onFailure().recoverWithItem(t -> error(ErrorMapper.toApiException(t)));
         }
         List<Uni<ChoiceResult>> results = new ArrayList<>();
         for (int i = 0; i < choices.size(); i++) {

@@ -1,7 +1,9 @@
 package io.djinn.api;
 
+import io.djinn.engine.EngineOverloadedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
+import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -17,6 +19,12 @@ public class ErrorMapper {
     static ApiException toApiException(Throwable t) {
         if (t instanceof ApiException e) {
             return e;
+        }
+        if (t instanceof EngineOverloadedException o) {
+            // 503, not 429: the server is out of capacity, not the client over its quota (429 is the rate
+            // limiter's); OpenAI clients retry both after Retry-After.
+            return new ApiException(503, "server_error", "server_overloaded", null, o.getMessage(),
+                    Map.of("Retry-After", List.of(String.valueOf(o.retryAfterSeconds()))));
         }
         if (t instanceof WebApplicationException w) {
             return fromStatus(w.getResponse().getStatus());

@@ -61,6 +61,24 @@ public interface DjinnConfig {
         /** Prompt tokens prefilled per engine step, so a long prompt does not stall running decodes. */
         @WithDefault("512")
         int prefillChunk();
+
+        /** Tokens one engine step feeds in all: one per decoding sequence, the rest for prompt chunks. */
+        @WithDefault("512")
+        int maxNumBatchedTokens();
+
+        /**
+         * KV-cache memory budget in MiB. The cache is allocated up front; when set, the number of slots is the
+         * smaller of max-num-seqs and what fits this budget at max-model-len.
+         */
+        OptionalInt kvCacheMib();
+
+        /** Requests that may wait for a slot; more are refused with 503 at once. */
+        @WithDefault("64")
+        int maxWaiting();
+
+        /** How long a request may wait for a slot before it is refused with 503. */
+        @WithDefault("30s")
+        Duration queueTimeout();
     }
 
     interface Api {

@@ -4,21 +4,20 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.djinn.model.CausalLM;
 import io.djinn.model.KvCache;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
- * The engine loop: one thread owns the model and its KV cache. Each step it admits waiting sequences into free
- * cache slots, prefills at most one prompt chunk (so long prompts never stall running decodes for long), and
- * decodes every running sequence together in one batched forward pass. Sequences leave the batch the step they
- * finish or are cancelled.
+ * The engine loop: one thread owns the model and its KV cache. Each step it drops cancelled and timed-out
+ * sequences, admits waiting ones into free cache slots (priority first, preempting a default sequence for a
+ * priority one when the batch is full, reusing cached prefixes), then runs the {@link StepPlan}: every decoding
+ * sequence in one batched forward call, and prompt chunks up to the step's token budget in a second one. Sequences
+ * leave the batch the step they finish or are cancelled.
  */
 public final class InferenceEngine implements AutoCloseable {
 
@@ -26,50 +25,88 @@ public final class InferenceEngine implements AutoCloseable {
 
     private final CausalLM model;
     private final KvCache cache;
-    private final int maxContext;
-    private final int prefillChunk;
+    private final EngineSettings settings;
+    private final EngineListener listener;
     private final Sampler sampler = new Sampler();
     private final LinkedBlockingQueue<Sequence> incoming = new LinkedBlockingQueue<>();
-    private final Deque<Sequence> waiting = new ArrayDeque<>();
-    private final List<Sequence> running = new ArrayList<>();
-    private final Deque<Integer> freeSlots = new ArrayDeque<>();
+    private final Scheduler scheduler;
     private final AtomicLong ids = new AtomicLong();
+    /** Sequences submitted but never scheduled yet: the bounded queue. */
+    private final AtomicInteger queued = new AtomicInteger();
     private final Thread thread;
     private volatile boolean stopping;
+    private volatile int runningCount;
+    private volatile int waitingCount;
+    private volatile long steps;
     private final NDManager stepManager;
 
     public InferenceEngine(CausalLM model, NDManager parent, int maxSequences, int maxContext, int prefillChunk) {
+        this(model, parent, EngineSettings.of(maxSequences, maxContext, prefillChunk), EngineListener.NONE);
+    }
+
+    public InferenceEngine(CausalLM model, NDManager parent, EngineSettings settings, EngineListener listener) {
         this.model = model;
-        this.maxContext = maxContext;
-        this.prefillChunk = prefillChunk;
-        this.cache = model.allocateCache(maxSequences, maxContext);
+        this.settings = settings;
+        this.listener = listener;
+        this.cache = model.allocateCache(settings.maxSequences(), settings.maxContext());
         this.stepManager = parent;
-        for (int s = 0; s < maxSequences; s++) {
-            freeSlots.add(s);
-        }
+        this.scheduler = new Scheduler(new PrefixCache(settings.maxSequences(), settings.maxContext()), cache,
+                settings);
         this.thread = Thread.ofPlatform().name("djinn-engine").daemon().unstarted(this::loop);
         thread.start();
     }
 
     public int maxContext() {
-        return maxContext;
+        return settings.maxContext();
     }
 
     public long cacheBytes() {
         return cache.bytes();
     }
 
+    public EngineSettings settings() {
+        return settings;
+    }
+
+    /** Sequences holding a cache slot (as of the last step). */
+    public int running() {
+        return runningCount;
+    }
+
+    /** Sequences waiting for a slot, including preempted ones. */
+    public int waiting() {
+        return waitingCount + incoming.size();
+    }
+
+    /** Fraction of KV-cache slots in use. */
+    public double cacheUsage() {
+        return (double) runningCount / settings.maxSequences();
+    }
+
+    /** Engine steps run so far. */
+    public long steps() {
+        return steps;
+    }
+
     /**
      * Queues a sequence. The prompt plus at least one generated token must fit in the context window; the caller
      * checks that (it owns the error message).
+     *
+     * @throws EngineOverloadedException when {@link EngineSettings#maxWaiting()} sequences already wait
      */
     public GenerationHandle submit(int[] prompt, SamplingParams params, Priority priority, TokenSink sink) {
-        if (prompt.length == 0 || prompt.length >= maxContext) {
+        if (prompt.length == 0 || prompt.length >= settings.maxContext()) {
             throw new IllegalArgumentException("prompt of " + prompt.length + " tokens does not fit a context of "
-                    + maxContext);
+                    + settings.maxContext());
         }
         if (stopping) {
             throw new IllegalStateException("engine is shut down");
+        }
+        if (queued.incrementAndGet() > settings.maxWaiting()) {
+            queued.decrementAndGet();
+            listener.rejected();
+            throw new EngineOverloadedException("The server is overloaded: " + settings.maxWaiting()
+                    + " requests are already waiting. Retry shortly.", settings.retryAfterSeconds());
         }
         Sequence seq = new Sequence(ids.incrementAndGet(), prompt.clone(), params, priority, sink);
         incoming.add(seq);
@@ -77,82 +114,117 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     private void loop() {
+        List<Sequence> drained = new ArrayList<>();
         while (!stopping) {
             try {
-                if (running.isEmpty() && waiting.isEmpty()) {
+                if (scheduler.idle()) {
                     Sequence next = incoming.poll(200, TimeUnit.MILLISECONDS);
                     if (next != null) {
-                        waiting.add(next);
+                        scheduler.enqueue(next);
                     }
                 }
-                incoming.drainTo(waiting);
-                retireCancelled();
-                admit();
-                if (!running.isEmpty()) {
-                    step();
+                incoming.drainTo(drained);
+                drained.forEach(scheduler::enqueue);
+                drained.clear();
+                for (Sequence s : scheduler.dropCancelled()) {
+                    if (!s.everScheduled) {
+                        queued.decrementAndGet();
+                    }
+                    finish(s, FinishReason.ABORT, null);
+                }
+                for (Sequence s : scheduler.expire(System.nanoTime())) {
+                    queued.decrementAndGet();
+                    listener.rejected();
+                    fail(s, new EngineOverloadedException("The request waited " + settings.queueTimeout().toSeconds()
+                            + " s for capacity and was dropped. Retry shortly.", settings.retryAfterSeconds()));
+                }
+                for (Scheduler.Admission a : scheduler.admit()) {
+                    onAdmitted(a);
+                }
+                runningCount = scheduler.runningCount();
+                waitingCount = scheduler.waitingCount();
+                StepPlan plan = scheduler.plan();
+                if (!plan.isEmpty()) {
+                    step(plan);
+                    steps++;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                break;
             } catch (Throwable t) {
                 // A failed step poisons only the sequences it ran; the loop keeps serving new ones.
                 LOG.error("engine step failed", t);
-                for (Sequence s : List.copyOf(running)) {
-                    finish(s, null, t);
+                for (Sequence s : scheduler.runningSnapshot()) {
+                    scheduler.forgetSlot(s);
+                    listener.failed();
+                    fail(s, t);
                 }
             }
         }
-        for (Sequence s : List.copyOf(running)) {
-            finish(s, null, new IllegalStateException("engine shut down"));
+        IllegalStateException down = new IllegalStateException("engine shut down");
+        for (Sequence s : scheduler.runningSnapshot()) {
+            fail(s, down);
         }
-        for (Sequence s : waiting) {
-            s.sink.onError(new IllegalStateException("engine shut down"));
+        for (Sequence s : scheduler.drainWaiting()) {
+            fail(s, down);
+        }
+        for (Sequence s : incoming) {
+            fail(s, down);
         }
     }
 
-    private void retireCancelled() {
-        waiting.removeIf(Sequence::cancelled);
-        for (Sequence s : List.copyOf(running)) {
-            if (s.cancelled()) {
-                finish(s, FinishReason.ABORT, null);
+    private void onAdmitted(Scheduler.Admission a) {
+        Sequence s = a.sequence();
+        if (a.preempted() != null) {
+            listener.preempted();
+            LOG.debugf("sequence %d preempted for priority sequence %d", a.preempted().id, s.id);
+        }
+        if (!s.everScheduled) {
+            s.everScheduled = true;
+            queued.decrementAndGet();
+            listener.scheduled((System.nanoTime() - s.enqueuedNanos) / 1e9, s.prompt.length, s.cached);
+            try {
+                s.sink.onScheduled(s.cached);
+            } catch (RuntimeException e) {
+                LOG.warn("token sink failed on schedule of sequence " + s.id, e);
+                s.cancel();
             }
         }
     }
 
-    private void admit() {
-        while (!freeSlots.isEmpty() && !waiting.isEmpty()) {
-            Sequence s = waiting.poll();
-            s.slot = freeSlots.poll();
-            running.add(s);
-            s.sink.onScheduled(0);
-        }
-    }
-
-    private void step() {
+    private void step(StepPlan plan) {
         try (NDManager scope = stepManager.newSubManager()) {
-            Sequence prefill = null;
-            for (Sequence s : running) {
-                if (s.prefilling()) {
-                    prefill = s;
-                    break;
+            if (!plan.prefills().isEmpty()) {
+                List<StepPlan.Chunk> chunks = plan.prefills();
+                int n = chunks.size();
+                int[] slots = new int[n];
+                int[][] tokens = new int[n][];
+                int[] starts = new int[n];
+                for (int i = 0; i < n; i++) {
+                    StepPlan.Chunk c = chunks.get(i);
+                    slots[i] = c.sequence().slot;
+                    tokens[i] = c.tokens();
+                    starts[i] = c.start();
+                }
+                NDArray logits = model.forward(scope, cache, slots, tokens, starts, false);
+                List<Sequence> done = new ArrayList<>();
+                List<Integer> rows = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    Sequence s = chunks.get(i).sequence();
+                    scheduler.written(s, starts[i], tokens[i]);
+                    // a fresh prompt's last chunk yields its first token; a resumed sequence goes on decoding
+                    if (!s.prefilling() && s.generated == 0) {
+                        done.add(s);
+                        rows.add(i);
+                    }
+                }
+                if (!done.isEmpty()) {
+                    NDArray picked = done.size() == n ? logits : logits.get(scope,
+                            new ai.djl.ndarray.index.NDIndex("{}", scope.create(toLongs(rows))));
+                    sampleAndEmit(scope, picked, done);
                 }
             }
-            if (prefill != null) {
-                int end = Math.min(prefill.prompt.length, prefill.cached + prefillChunk);
-                int[] chunk = Arrays.copyOfRange(prefill.prompt, prefill.cached, end);
-                NDArray logits = model.forward(scope, cache, new int[] {prefill.slot}, new int[][] {chunk},
-                        new int[] {prefill.cached}, false);
-                prefill.cached = end;
-                if (!prefill.prefilling()) {
-                    sampleAndEmit(scope, logits, List.of(prefill));
-                }
-            }
-            List<Sequence> decoding = new ArrayList<>();
-            for (Sequence s : running) {
-                if (!s.prefilling() && s.lastToken >= 0 && s != prefill) {
-                    decoding.add(s);
-                }
-            }
+            List<Sequence> decoding = plan.decodes();
             if (!decoding.isEmpty()) {
                 int n = decoding.size();
                 int[] slots = new int[n];
@@ -165,12 +237,20 @@ public final class InferenceEngine implements AutoCloseable {
                     positions[i] = s.cached;
                 }
                 NDArray logits = model.forward(scope, cache, slots, tokens, positions, false);
-                for (Sequence s : decoding) {
-                    s.cached++;
+                for (int i = 0; i < n; i++) {
+                    scheduler.written(decoding.get(i), positions[i], tokens[i]);
                 }
                 sampleAndEmit(scope, logits, decoding);
             }
         }
+    }
+
+    private static long[] toLongs(List<Integer> rows) {
+        long[] l = new long[rows.size()];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = rows.get(i);
+        }
+        return l;
     }
 
     private void sampleAndEmit(NDManager scope, NDArray logits, List<Sequence> batch) {
@@ -183,10 +263,18 @@ public final class InferenceEngine implements AutoCloseable {
             uniforms[i] = (float) s.random.nextDouble();
         }
         Sampler.Result next = sampler.sample(scope, logits, rows, uniforms);
+        long now = System.nanoTime();
         for (int i = 0; i < batch.size(); i++) {
             Sequence s = batch.get(i);
             int token = next.tokens()[i];
             s.recordOutput(token);
+            if (s.generated == 1) {
+                s.firstTokenNanos = now;
+                listener.firstToken((now - s.enqueuedNanos) / 1e9);
+            } else {
+                listener.interToken((now - s.lastTokenNanos) / 1e9);
+            }
+            s.lastTokenNanos = now;
             boolean goOn;
             try {
                 goOn = s.sink.onToken(token, next.logprobs()[i]);
@@ -197,15 +285,16 @@ public final class InferenceEngine implements AutoCloseable {
             }
             if (!goOn || s.params.isStopToken(token)) {
                 finish(s, FinishReason.STOP, null);
-            } else if (s.generated >= s.params.maxTokens() || s.cached >= maxContext) {
+            } else if (s.generated >= s.params.maxTokens() || s.length() >= settings.maxContext()) {
                 finish(s, FinishReason.LENGTH, null);
             }
         }
     }
 
     private void finish(Sequence s, FinishReason reason, Throwable error) {
-        if (running.remove(s)) {
-            freeSlots.add(s.slot);
+        scheduler.remove(s);
+        if (error == null) {
+            listener.finished(reason, s.generated, (System.nanoTime() - s.enqueuedNanos) / 1e9);
         }
         try {
             if (error != null) {
@@ -216,6 +305,10 @@ public final class InferenceEngine implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("token sink failed on finish of sequence " + s.id, e);
         }
+    }
+
+    private void fail(Sequence s, Throwable error) {
+        finish(s, null, error);
     }
 
     @Override

@@ -10,6 +10,12 @@ public interface KvCache extends AutoCloseable {
 
     int maxContext();
 
+    /**
+     * Copies the keys and values of positions {@code [0, tokens)} from slot {@code from} to slot {@code to}
+     * (one tensor copy per layer), so a sequence sharing that prefix skips its prefill.
+     */
+    void copyPrefix(int from, int to, int tokens);
+
     /** Bytes of device memory the cache holds. */
     long bytes();
 

@@ -2,6 +2,7 @@ package io.djinn.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -35,6 +36,24 @@ final class LlamaKvCache implements KvCache {
     @Override
     public int maxContext() {
         return maxContext;
+    }
+
+    @Override
+    public void copyPrefix(int from, int to, int tokens) {
+        if (from == to || tokens <= 0) {
+            return;
+        }
+        if (from < 0 || to < 0 || from >= slots || to >= slots || tokens > maxContext) {
+            throw new IllegalArgumentException("cannot copy " + tokens + " positions from slot " + from + " to " + to);
+        }
+        NDIndex src = new NDIndex().addSliceDim(from, from + 1).addAllDim().addSliceDim(0, tokens);
+        NDIndex dst = new NDIndex().addSliceDim(to, to + 1).addAllDim().addSliceDim(0, tokens);
+        try (NDManager scope = manager.newSubManager()) {
+            for (int l = 0; l < keys.length; l++) {
+                keys[l].set(dst, keys[l].get(scope, src));
+                values[l].set(dst, values[l].get(scope, src));
+            }
+        }
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.djinn.checkpoint.CheckpointGenerator;
 import io.djinn.checkpoint.CheckpointSpec;
 import io.djinn.config.DjinnConfig;
 import io.djinn.engine.GenerationConfig;
+import io.djinn.engine.EngineSettings;
 import io.djinn.engine.InferenceEngine;
 import io.djinn.engine.ServedModel;
 import io.djinn.model.Architecture;
@@ -37,11 +38,13 @@ public class ModelHost {
     static final String DEFAULT_CHECKPOINT = "djinn-tiny-llama";
 
     private final DjinnConfig config;
+    private final EngineMetrics metrics;
     private volatile ServedModel model;
     private volatile Throwable failure;
 
-    public ModelHost(DjinnConfig config) {
+    public ModelHost(DjinnConfig config, EngineMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -95,15 +98,37 @@ public class ModelHost {
         Tokenizer tokenizer = Tokenizer.load(dir);
         GenerationConfig generationConfig = GenerationConfig.read(dir);
         int maxContext = config.engine().maxModelLen().orElse(Math.min(modelConfig.maxPositionEmbeddings(), 4096));
+        DjinnConfig.Engine e = config.engine();
+        int slots = kvSlots(modelConfig, dtype, maxContext);
         InferenceEngine engine = new InferenceEngine(lm, NDManager.newBaseManager(device),
-                config.engine().maxNumSeqs(), maxContext, config.engine().prefillChunk());
+                new EngineSettings(slots, maxContext, e.prefillChunk(), e.maxNumBatchedTokens(), e.maxWaiting(),
+                        e.queueTimeout()), metrics);
+        metrics.attach(engine);
         String id = config.model().name().orElse(dir.getFileName().toString());
         ServedModel served = new ServedModel(id, modelConfig, tokenizer, tokenizer.chatTemplate(), generationConfig,
                 engine);
         LOG.infof("Model '%s' ready in %.2f s (KV cache %d MiB for %d sequences of %d tokens)", id,
-                (System.nanoTime() - start) / 1e9, engine.cacheBytes() >> 20, config.engine().maxNumSeqs(),
+                (System.nanoTime() - start) / 1e9, engine.cacheBytes() >> 20, slots,
                 maxContext);
         return served;
+    }
+
+    /** KV-cache slots: max-num-seqs, fewer when the memory budget cannot hold them at the full context. */
+    private int kvSlots(ModelConfig c, DataType dtype, int maxContext) {
+        int slots = config.engine().maxNumSeqs();
+        if (config.engine().kvCacheMib().isPresent()) {
+            long perSlot = 2L * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * maxContext
+                    * dtype.getNumOfBytes();
+            long budget = (long) config.engine().kvCacheMib().getAsInt() << 20;
+            long fit = budget / perSlot;
+            if (fit < 1) {
+                throw new IllegalStateException("djinn.engine.kv-cache-mib=" + config.engine().kvCacheMib().getAsInt()
+                        + " cannot hold one sequence of " + maxContext + " tokens (" + (perSlot >> 20)
+                        + " MiB); raise it or lower djinn.engine.max-model-len");
+            }
+            slots = (int) Math.min(slots, fit);
+        }
+        return slots;
     }
 
     private Path resolveCheckpoint() throws Exception {

@@ -12,7 +12,7 @@ class NotReadyTest {
 
     @Test
     void healthIsDownUntilTheModelIsLoaded() {
-        ModelHost loading = new ModelHost(null); // start-up not observed yet: nothing loaded
+        ModelHost loading = new ModelHost(null, null); // start-up not observed yet: nothing loaded
         assertEquals(HealthCheckResponse.Status.DOWN, new ModelReadiness(loading).call().getStatus());
         var response = new HealthResource(loading).health();
         assertEquals(503, response.getStatus());

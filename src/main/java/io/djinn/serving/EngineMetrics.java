@@ -1,0 +1,116 @@
+package io.djinn.serving;
+
+import io.djinn.engine.EngineListener;
+import io.djinn.engine.FinishReason;
+import io.djinn.engine.InferenceEngine;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The engine's numbers as Prometheus metrics, named after vLLM's ({@code vllm:} becomes {@code djinn_}):
+ * latency histograms in seconds, request gauges, token and request counters.
+ */
+@ApplicationScoped
+public class EngineMetrics implements EngineListener {
+
+    /** Bucket bounds in seconds, as vLLM's latency histograms use. */
+    private static final double[] LATENCY_BUCKETS = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5,
+        0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final DistributionSummary timeToFirstToken = latency("djinn.time_to_first_token.seconds",
+            "Time from submission to the first generated token");
+    private final DistributionSummary interToken = latency("djinn.inter_token_latency.seconds",
+            "Time between two generated tokens of one request");
+    private final DistributionSummary endToEnd = latency("djinn.e2e_request_latency.seconds",
+            "Time from submission to the end of a request");
+    private final DistributionSummary queueTime = latency("djinn.request_queue_time.seconds",
+            "Time a request waited for a KV-cache slot");
+    private final Counter promptTokens = counter("djinn.prompt_tokens", "Prompt tokens of scheduled requests");
+    private final Counter cachedTokens = counter("djinn.prefix_cache_hit_tokens",
+            "Prompt tokens found in the prefix cache (not recomputed)");
+    private final Counter generationTokens = counter("djinn.generation_tokens", "Generated tokens");
+    private final Counter rejected = counter("djinn.request_rejected", "Requests refused: queue full or timed out");
+    private final Counter preempted = counter("djinn.num_preemptions", "Sequences preempted for priority ones");
+    private final Counter failed = counter("djinn.request_failed", "Requests ended by an engine error");
+    private final Map<FinishReason, Counter> finished = new EnumMap<>(FinishReason.class);
+    private volatile InferenceEngine engine;
+
+    public EngineMetrics() {
+        for (FinishReason r : FinishReason.values()) {
+            finished.put(r, Counter.builder("djinn.request_success").description("Finished requests by reason")
+                    .tag("finished_reason", r.name().toLowerCase(java.util.Locale.ROOT)).register(registry));
+        }
+        Gauge.builder("djinn.num_requests_running", this, m -> m.engine == null ? 0 : m.engine.running())
+                .description("Requests holding a KV-cache slot").register(registry);
+        Gauge.builder("djinn.num_requests_waiting", this, m -> m.engine == null ? 0 : m.engine.waiting())
+                .description("Requests waiting for a KV-cache slot").register(registry);
+        Gauge.builder("djinn.kv_cache_usage_perc", this, m -> m.engine == null ? 0 : m.engine.cacheUsage())
+                .description("Fraction of KV-cache slots in use (1 = full)").register(registry);
+    }
+
+    /** The engine whose gauges to report. */
+    public void attach(InferenceEngine engine) {
+        this.engine = engine;
+    }
+
+    /** Prometheus text exposition of every metric. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    private DistributionSummary latency(String name, String description) {
+        return DistributionSummary.builder(name).description(description).serviceLevelObjectives(LATENCY_BUCKETS)
+                .register(registry);
+    }
+
+    private Counter counter(String name, String description) {
+        return Counter.builder(name).description(description).register(registry);
+    }
+
+    @Override
+    public void scheduled(double queueSeconds, int prompt, int cached) {
+        queueTime.record(queueSeconds);
+        promptTokens.increment(prompt);
+        cachedTokens.increment(cached);
+    }
+
+    @Override
+    public void firstToken(double secondsSinceSubmit) {
+        timeToFirstToken.record(secondsSinceSubmit);
+        generationTokens.increment();
+    }
+
+    @Override
+    public void interToken(double seconds) {
+        interToken.record(seconds);
+        generationTokens.increment();
+    }
+
+    @Override
+    public void finished(FinishReason reason, int generatedTokens, double secondsSinceSubmit) {
+        finished.get(reason).increment();
+        endToEnd.record(secondsSinceSubmit);
+    }
+
+    @Override
+    public void rejected() {
+        rejected.increment();
+    }
+
+    @Override
+    public void preempted() {
+        preempted.increment();
+    }
+
+    @Override
+    public void failed() {
+        failed.increment();
+    }
+}
