@@ -2,10 +2,13 @@ package io.djinn.api;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.djinn.auth.Caller;
 import io.djinn.engine.Priority;
 import io.djinn.engine.SamplingParams;
 import io.djinn.engine.ServedModel;
 import io.djinn.engine.TextEvent;
+import io.djinn.ratelimit.RequestAdmission;
+import io.djinn.ratelimit.Reservation;
 import io.djinn.serving.ModelHost;
 import io.djinn.tokenizer.ChatTemplate;
 import io.djinn.tokenizer.ChatTemplateException;
@@ -29,29 +32,35 @@ public class ChatCompletions {
 
     private final ModelHost host;
     private final RequestParser parser;
+    private final RequestAdmission admission;
 
-    public ChatCompletions(ModelHost host, RequestParser parser) {
+    public ChatCompletions(ModelHost host, RequestParser parser, RequestAdmission admission) {
         this.host = host;
         this.parser = parser;
+        this.admission = admission;
     }
 
     /** A request that passed every check and is ready to run. */
     record Prepared(ChatCompletionRequest request, ServedModel model, int[] prompt, SamplingParams params) {}
 
-    public Uni<HttpReply> handle(byte[] body) {
+    public Uni<HttpReply> handle(byte[] body, Caller caller) {
         Prepared p;
+        Reservation admitted;
+        Priority priority = Priority.DEFAULT;
         try {
             p = prepare(body);
+            admitted = admission.admit(caller, p.model().id(), p.prompt().length, p.params().maxTokens(), priority);
         } catch (ApiException e) {
             return Uni.createFrom().item(error(e));
         }
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
-        Multi<TextEvent> events = p.model().generate(p.prompt(), p.params(), Priority.DEFAULT);
+        Multi<TextEvent> events = admitted.track(p.model().generate(p.prompt(), p.params(), priority));
         if (p.request().streaming()) {
             boolean usage = p.request().streamOptions() != null && p.request().streamOptions().usage();
             return Uni.createFrom().item(HttpReply.eventStream(
-                    new ChunkStream(id, created, p.model().id(), fingerprint(p.model()), usage).render(events)));
+                    new ChunkStream(id, created, p.model().id(), fingerprint(p.model()), usage).render(events))
+                    .withHeaders(admitted.headers()));
         }
         return events.collect().asList().map(list -> {
             StringBuilder text = new StringBuilder();
@@ -70,7 +79,7 @@ public class ChatCompletions {
                     fingerprint(p.model()), List.of(new ChatCompletion.Choice(0,
                             new ChatCompletion.Message("assistant", text.toString()), null, end.reason().apiName())),
                     Usage.of(end.promptTokens(), end.completionTokens(), end.cachedTokens()));
-            return HttpReply.json(200, Json.write(c), Map.of());
+            return HttpReply.json(200, Json.write(c), admitted.headers());
         }).onFailure().recoverWithItem(t -> error(ErrorMapper.toApiException(t)));
     }
 
