@@ -6,6 +6,7 @@ import io.djinn.redis.RedisBackend;
 import io.djinn.redis.RedisUnavailableException;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,12 +28,16 @@ public class Authenticator {
     private final Map<String, ApiKey> lastKnownGood = new ConcurrentHashMap<>();
     private volatile boolean managedKeysSeen;
 
+    @Inject
     public Authenticator(DjinnConfig config, KeyStore store, RedisBackend backend) {
-        this.configKeyHashes = config.auth().apiKeys().orElse(List.of()).stream().filter(k -> !k.isBlank())
-                .map(ApiKeys::sha256).toList();
-        var rl = config.ratelimit();
-        this.defaultLimits = new Limits(rl.defaultRequestsPerMinute(), rl.defaultTokensPerMinute(),
-                rl.defaultMaxConcurrentRequests());
+        this(config.auth().apiKeys().orElse(List.of()), new Limits(config.ratelimit().defaultRequestsPerMinute(),
+                config.ratelimit().defaultTokensPerMinute(), config.ratelimit().defaultMaxConcurrentRequests()),
+                store, backend);
+    }
+
+    public Authenticator(List<String> configKeys, Limits defaultLimits, KeyStore store, RedisBackend backend) {
+        this.configKeyHashes = configKeys.stream().filter(k -> !k.isBlank()).map(ApiKeys::sha256).toList();
+        this.defaultLimits = defaultLimits;
         this.store = store;
         this.backend = backend;
     }

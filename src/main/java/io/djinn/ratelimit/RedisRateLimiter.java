@@ -31,6 +31,15 @@ public final class RedisRateLimiter implements RateLimiter {
         this.lease = lease;
     }
 
+    /**
+     * Loads both scripts and opens a connection ahead of the first request, so a cold first admission does not run
+     * into the (short) call timeout.
+     */
+    public Uni<Void> warmUp() {
+        return redis.send(Command.SCRIPT, "LOAD", ADMIT.source())
+                .chain(() -> redis.send(Command.SCRIPT, "LOAD", SETTLE.source())).replaceWithVoid();
+    }
+
     private static String base(String keyId) {
         return "djinn:rl:{" + keyId + "}:";
     }

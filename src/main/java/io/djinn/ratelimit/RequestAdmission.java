@@ -8,6 +8,7 @@ import io.djinn.redis.FailurePolicy;
 import io.djinn.redis.RedisBackend;
 import io.djinn.redis.RedisUnavailableException;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,11 +30,16 @@ public class RequestAdmission {
     private final RedisBackend backend;
     private final Duration wait;
 
+    @Inject
     public RequestAdmission(RateLimiter limiter, RedisBackend backend, io.djinn.config.DjinnConfig config) {
+        this(limiter, backend, config.redis().timeout());
+    }
+
+    public RequestAdmission(RateLimiter limiter, RedisBackend backend, Duration redisTimeout) {
         this.limiter = limiter;
         this.backend = backend;
         // The Redis calls time out by themselves; this is only a backstop of the blocking wait.
-        this.wait = config.redis().timeout().multipliedBy(2).plusMillis(50);
+        this.wait = redisTimeout.multipliedBy(2).plusMillis(50);
     }
 
     /** Blocking (Redis round trip): call it on a worker thread. */

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Metrics;
 import io.vertx.mutiny.redis.client.Redis;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -25,16 +26,25 @@ public class RedisBackend {
     private final Optional<RedisCalls> calls;
     private final FailurePolicy policy;
     private final Counter failures;
+    private final java.util.concurrent.atomic.DoubleAdder failuresHere;
     private final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
 
+    @Inject
     public RedisBackend(DjinnConfig config, Instance<Redis> redis) {
-        boolean configured = ConfigProvider.getConfig().getOptionalValue("quarkus.redis.hosts", String.class)
-                .filter(h -> !h.isBlank()).isPresent();
-        this.calls = configured ? Optional.of(new RedisCalls(redis.get(), config.redis().timeout())) : Optional.empty();
-        this.policy = FailurePolicy.parse(config.redis().failurePolicy());
+        this(ConfigProvider.getConfig().getOptionalValue("quarkus.redis.hosts", String.class)
+                .filter(h -> !h.isBlank()).map(h -> new RedisCalls(redis.get(), config.redis().timeout())),
+                FailurePolicy.parse(config.redis().failurePolicy()));
+    }
+
+    /** A backend outside CDI (tests, the limiter benchmark); empty {@code calls} = in memory. */
+    public RedisBackend(Optional<RedisCalls> calls, FailurePolicy policy) {
+        boolean configured = calls.isPresent();
+        this.calls = calls;
+        this.policy = policy;
         this.failures = Counter.builder("djinn.redis.unavailable")
                 .description("Requests that met an unreachable Redis (served without limits under fail-open)")
                 .tag("policy", policy.name().toLowerCase(java.util.Locale.ROOT)).register(Metrics.globalRegistry);
+        this.failuresHere = new java.util.concurrent.atomic.DoubleAdder();
         LOG.infof("Keys, rate limits and usage: %s; failure policy %s", configured ? "Redis" : "in memory "
                 + "(single replica only; set quarkus.redis.hosts for a cluster)", policy);
     }
@@ -50,15 +60,17 @@ public class RedisBackend {
     /** Counts the failure and logs it at most every 10 s, so an outage does not flood the log. */
     public void unavailable(String during, Throwable cause) {
         failures.increment();
+        failuresHere.add(1);
         long now = System.nanoTime();
         long last = lastLogged.get();
         if (now - last >= LOG_EVERY_NANOS && lastLogged.compareAndSet(last, now)) {
             LOG.warnf("Redis unreachable during %s (policy %s; %.0f such requests so far): %s", during, policy,
-                    failures.count(), cause.getMessage());
+                    failuresHere.sum(), cause.getMessage());
         }
     }
 
+    /** Failures this backend met (the metric may be shared by several backends in one JVM). */
     public double failureCount() {
-        return failures.count();
+        return failuresHere.sum();
     }
 }
