@@ -87,13 +87,13 @@ public class Authenticator {
             }
             lastKnownGood.put(id, valid.get());
             return toCaller(valid.get());
-        }).onFailure(RedisUnavailableException.class).recoverWithItem(t -> {
+        }).onFailure(RedisUnavailableException.class).recoverWithUni(t -> {
             backend.unavailable("authentication", t);
             ApiKey known = lastKnownGood.get(id);
             if (backend.policy() == FailurePolicy.OPEN && known != null && ApiKeys.sameHash(hash, known.keySha256())) {
-                return toCaller(known);
+                return Uni.createFrom().item(toCaller(known));
             }
-            throw AuthException.keyStoreUnavailable();
+            return Uni.createFrom().failure(AuthException.keyStoreUnavailable());
         });
     }
 

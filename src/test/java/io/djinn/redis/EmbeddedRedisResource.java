@@ -9,10 +9,20 @@ public class EmbeddedRedisResource implements QuarkusTestResourceLifecycleManage
     /** The running server, for tests that stop and restart it. */
     public static volatile EmbeddedRedis redis;
 
+    private Map<String, String> extraConfig = Map.of();
+
+    /** Resource arguments become configuration of the test application. */
+    @Override
+    public void init(Map<String, String> initArgs) {
+        extraConfig = Map.copyOf(initArgs);
+    }
+
     @Override
     public Map<String, String> start() {
         redis = new EmbeddedRedis();
-        return Map.of("quarkus.redis.hosts", redis.uri());
+        Map<String, String> config = new java.util.HashMap<>(extraConfig);
+        config.put("quarkus.redis.hosts", redis.uri());
+        return config;
     }
 
     @Override
