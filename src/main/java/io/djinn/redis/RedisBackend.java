@@ -2,6 +2,7 @@ package io.djinn.redis;
 
 import io.djinn.config.DjinnConfig;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.vertx.mutiny.redis.client.Redis;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,20 +31,26 @@ public class RedisBackend {
     private final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
 
     @Inject
-    public RedisBackend(DjinnConfig config, Instance<Redis> redis) {
+    public RedisBackend(DjinnConfig config, Instance<Redis> redis, Instance<MeterRegistry> meters) {
         this(ConfigProvider.getConfig().getOptionalValue("quarkus.redis.hosts", String.class)
                 .filter(h -> !h.isBlank()).map(h -> new RedisCalls(redis.get(), config.redis().timeout())),
-                FailurePolicy.parse(config.redis().failurePolicy()));
+                FailurePolicy.parse(config.redis().failurePolicy()),
+                // The application's registry (/metrics) when the Micrometer extension is present.
+                meters.isResolvable() ? meters.get() : Metrics.globalRegistry);
     }
 
     /** A backend outside CDI (tests, the limiter benchmark); empty {@code calls} = in memory. */
     public RedisBackend(Optional<RedisCalls> calls, FailurePolicy policy) {
+        this(calls, policy, Metrics.globalRegistry);
+    }
+
+    private RedisBackend(Optional<RedisCalls> calls, FailurePolicy policy, MeterRegistry meters) {
         boolean configured = calls.isPresent();
         this.calls = calls;
         this.policy = policy;
         this.failures = Counter.builder("djinn.redis.unavailable")
                 .description("Requests that met an unreachable Redis (served without limits under fail-open)")
-                .tag("policy", policy.name().toLowerCase(java.util.Locale.ROOT)).register(Metrics.globalRegistry);
+                .tag("policy", policy.name().toLowerCase(java.util.Locale.ROOT)).register(meters);
         this.failuresHere = new java.util.concurrent.atomic.DoubleAdder();
         LOG.infof("Keys, rate limits and usage: %s; failure policy %s", configured ? "Redis" : "in memory "
                 + "(single replica only; set quarkus.redis.hosts for a cluster)", policy);
