@@ -1,5 +1,6 @@
 package io.djinn;
 
+import io.djinn.bench.LimiterBenchmark;
 import io.djinn.bench.ModelBenchmark;
 import io.djinn.bench.ServeBenchmark;
 import io.djinn.checkpoint.CheckpointSpec;
@@ -30,6 +31,17 @@ public class Main {
             case "bench-serve" -> {
                 ServeBenchmark.run(options(rest));
                 System.exit(0);
+            }
+            case "bench-limiter" -> {
+                // The embedded Redis' output readers are not daemon threads: leave explicitly.
+                int status = 0;
+                try {
+                    LimiterBenchmark.run(options(rest));
+                } catch (Exception e) {
+                    e.printStackTrace();
+                    status = 1;
+                }
+                System.exit(status);
             }
             case "help", "--help", "-h" -> usage();
             default -> {
@@ -113,6 +125,11 @@ public class Main {
                       --prompt N             prompt tokens (default 256)
                       --tokens N             decoded tokens (default 64)
                       --dtype-run T          float32 | float16 (default float32)
+                      --json FILE            also write the figures as JSON
+                  bench-limiter              latency the key check and rate limiter add per request (p50, p99)
+                      --redis URI            Redis to use (default: start the embedded loopback Redis)
+                      --requests N           measured requests (default 20000)
+                      --warmup N             warm-up requests (default 5000)
                       --json FILE            also write the figures as JSON
                 """ + ServeBenchmark.USAGE);
     }

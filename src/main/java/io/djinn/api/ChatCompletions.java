@@ -1,11 +1,14 @@
 package io.djinn.api;
 
+import io.djinn.auth.Caller;
 import io.djinn.config.DjinnConfig;
 import io.djinn.engine.Priority;
 import io.djinn.engine.SamplingParams;
 import io.djinn.engine.ServedModel;
 import io.djinn.engine.TextEvent;
 import io.djinn.engine.TokenLogprobs;
+import io.djinn.ratelimit.RequestAdmission;
+import io.djinn.ratelimit.Reservation;
 import io.djinn.serving.ModelHost;
 import io.djinn.tokenizer.Tokenizer;
 import io.smallrye.mutiny.Multi;
@@ -28,11 +31,13 @@ public class ChatCompletions {
     private final ModelHost host;
     private final RequestParser parser;
     private final DjinnConfig config;
+    private final RequestAdmission admission;
 
-    public ChatCompletions(ModelHost host, RequestParser parser, DjinnConfig config) {
+    public ChatCompletions(ModelHost host, RequestParser parser, DjinnConfig config, RequestAdmission admission) {
         this.host = host;
         this.parser = parser;
         this.config = config;
+        this.admission = admission;
     }
 
     /**
@@ -44,20 +49,27 @@ public class ChatCompletions {
     record Prepared(ChatCompletionRequest request, ServedModel model, int[] prompt, List<SamplingParams> choiceParams,
             Priority priority, String serviceTier, String echo) {}
 
-    public Uni<HttpReply> handle(byte[] body) {
+    public Uni<HttpReply> handle(byte[] body, Caller caller) {
         Prepared p;
+        Reservation admitted;
         try {
             p = prepare(body);
+            int maxOutput = 0;
+            for (SamplingParams params : p.choiceParams()) {
+                maxOutput += params.maxTokens();
+            }
+            admitted = admission.admit(caller, p.model().id(), p.prompt().length, maxOutput, p.priority());
         } catch (ApiException e) {
             return Uni.createFrom().item(error(e));
         }
         ChunkStream.Header header = new ChunkStream.Header(
                 "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), System.currentTimeMillis() / 1000,
                 p.model().id(), fingerprint(p.model()), p.serviceTier());
-        List<Multi<TextEvent>> choices = new ArrayList<>();
+        List<Multi<TextEvent>> generations = new ArrayList<>();
         for (SamplingParams params : p.choiceParams()) {
-            choices.add(p.model().generate(p.prompt(), params, p.priority()));
+            generations.add(p.model().generate(p.prompt(), params, p.priority()));
         }
+        List<Multi<TextEvent>> choices = admitted.track(generations);
         LogprobsRenderer logprobs = Boolean.TRUE.equals(p.request().logprobs())
                 ? new LogprobsRenderer(p.model().tokenizer(), topLogprobs(p.request())) : null;
         if (p.request().streaming()) {
@@ -70,7 +82,8 @@ public class ChatCompletions {
                 started.add(StreamStart.firstEvent(choice));
             }
             return Uni.join().all(started).andFailFast().map(running -> HttpReply.eventStream(
-                    KeepAlive.wrap(stream.render(running), config.api().keepAliveInterval())))
+                    KeepAlive.wrap(stream.render(running), config.api().keepAliveInterval()))
+                    .withHeaders(admitted.headers()))
                     .onFailure().recoverWithItem(t -> error(ErrorMapper.toApiException(t)));
         }
         List<Uni<ChoiceResult>> results = new ArrayList<>();
@@ -92,7 +105,7 @@ public class ChatCompletions {
             ChatCompletion c = new ChatCompletion(header.id(), "chat.completion", header.created(), header.model(),
                     header.fingerprint(), header.serviceTier(), out, Usage.of(prompt, completion,
                             Math.min(prompt, cached)));
-            return HttpReply.json(200, Json.write(c), Map.of());
+            return HttpReply.json(200, Json.write(c), admitted.headers());
         }).onFailure().recoverWithItem(t -> error(ErrorMapper.toApiException(t)));
     }
 

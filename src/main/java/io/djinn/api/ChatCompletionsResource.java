@@ -1,5 +1,7 @@
 package io.djinn.api;
 
+import io.djinn.auth.Caller;
+import io.djinn.auth.CurrentCaller;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -16,14 +18,17 @@ import org.jboss.resteasy.reactive.RestMulti;
 public class ChatCompletionsResource {
 
     private final ChatCompletions completions;
+    private final CurrentCaller caller;
 
-    public ChatCompletionsResource(ChatCompletions completions) {
+    public ChatCompletionsResource(ChatCompletions completions, CurrentCaller caller) {
         this.completions = completions;
+        this.caller = caller;
     }
 
     @POST
     public Multi<String> create(byte[] body) {
-        Uni<HttpReply> reply = Uni.createFrom().deferred(() -> completions.handle(body))
+        Caller who = caller.get(); // request-scoped: read it here, not on the worker thread
+        Uni<HttpReply> reply = Uni.createFrom().deferred(() -> completions.handle(body, who))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
         return RestMulti.fromUniResponse(reply, HttpReply::body, HttpReply::headers, HttpReply::status);
     }

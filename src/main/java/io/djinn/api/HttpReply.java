@@ -20,4 +20,14 @@ public record HttpReply(int status, Map<String, List<String>> headers, Multi<Str
         return new HttpReply(200, Map.of("Content-Type", List.of("text/event-stream; charset=utf-8"),
                 "Cache-Control", List.of("no-cache"), "X-Accel-Buffering", List.of("no")), events);
     }
+
+    /** This reply with {@code extra} headers added (rate-limit headers of the admitted request). */
+    public HttpReply withHeaders(Map<String, List<String>> extra) {
+        if (extra.isEmpty()) {
+            return this;
+        }
+        var merged = new java.util.HashMap<String, List<String>>(headers);
+        merged.putAll(extra);
+        return new HttpReply(status, merged, body);
+    }
 }

@@ -3,6 +3,7 @@ package io.djinn.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -15,6 +16,14 @@ public interface DjinnConfig {
     Engine engine();
 
     Api api();
+
+    Auth auth();
+
+    Admin admin();
+
+    RateLimit ratelimit();
+
+    Redis redis();
 
     interface Model {
         /** Hugging Face checkpoint folder. When absent a small checkpoint is generated into {@link #cacheDir()}. */
@@ -97,5 +106,41 @@ public interface DjinnConfig {
         /** Characters of a request's own {@code chat_template} at most (real templates are a few thousand). */
         @WithDefault("131072")
         int maxChatTemplateChars();
+    }
+
+    interface Auth {
+        /** Keys accepted from configuration (plain text); empty together with no managed keys = an open server. */
+        Optional<List<String>> apiKeys();
+    }
+
+    interface Admin {
+        /** Bearer token of {@code /admin/v1/*}; when unset the admin endpoints refuse every request. */
+        Optional<String> token();
+    }
+
+    interface RateLimit {
+        /** Limits of configuration keys and of the open server; 0 = unlimited. */
+        @WithDefault("0")
+        int defaultRequestsPerMinute();
+
+        @WithDefault("0")
+        int defaultTokensPerMinute();
+
+        @WithDefault("0")
+        int defaultMaxConcurrentRequests();
+
+        /** How long an in-flight slot is held if its replica dies before releasing it. */
+        @WithDefault("10m")
+        Duration leaseTimeout();
+    }
+
+    interface Redis {
+        /** Upper bound of every Redis call made for auth, limits and usage. */
+        @WithDefault("250ms")
+        Duration timeout();
+
+        /** {@code open}: serve without limits while Redis is unreachable; {@code closed}: answer 503. */
+        @WithDefault("open")
+        String failurePolicy();
     }
 }
