@@ -7,6 +7,9 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import java.util.List;
 
 /** {@code GET /v1/models} and {@code /v1/models/{id}}; the model appears only once it is ready to serve. */
@@ -25,6 +28,8 @@ public class ModelsResource {
     }
 
     @GET
+    @APIResponse(responseCode = "200", description = "The served model, once loaded (empty list while loading)",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ModelList.class)))
     public Response list() {
         List<ModelCard> data = host.ready().map(m -> List.of(card(m))).orElse(List.of());
         return Response.ok(Json.write(new ModelList("list", data)), "application/json").build();
@@ -32,6 +37,10 @@ public class ModelsResource {
 
     @GET
     @Path("/{id: .+}")
+    @APIResponse(responseCode = "200", description = "The model",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ModelCard.class)))
+    @APIResponse(responseCode = "404", description = "Unknown model (or not loaded yet)",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorBody.class)))
     public Response get(@PathParam("id") String id) {
         ServedModel m = host.ready().filter(x -> x.id().equals(id)).orElseThrow(() -> ApiException.modelNotFound(id));
         return Response.ok(Json.write(card(m)), "application/json").build();

@@ -2,6 +2,7 @@ package io.djinn.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -12,6 +13,8 @@ public interface DjinnConfig {
     Model model();
 
     Engine engine();
+
+    Shutdown shutdown();
 
     interface Model {
         /** Hugging Face checkpoint folder. When absent a small checkpoint is generated into {@link #cacheDir()}. */
@@ -44,5 +47,18 @@ public interface DjinnConfig {
         /** Prompt tokens prefilled per engine step, so a long prompt does not stall running decodes. */
         @WithDefault("512")
         int prefillChunk();
+    }
+
+    interface Shutdown {
+        /**
+         * How long running generations may go on after SIGTERM before their streams are ended with an error. Keep it
+         * below the platform's kill deadline (Kubernetes' terminationGracePeriodSeconds).
+         */
+        @WithDefault("30s")
+        Duration gracePeriod();
+
+        /** The Retry-After (seconds) sent with the 503 that new requests get while the server drains. */
+        @WithDefault("5")
+        int retryAfterSeconds();
     }
 }
