@@ -37,8 +37,7 @@ public class AdmissionGate {
         if (!lifecycle.tryAdmit()) {
             ApiException e = ApiException.shuttingDown(lifecycle.retryAfterSeconds());
             var response = rc.response().setStatusCode(e.status())
-                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                    .putHeader(HttpHeaders.CONNECTION, "close");
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
             e.headers().forEach((name, values) -> response.putHeader(name, values));
             response.end(Json.write(e.body()));
             return;

@@ -1,7 +1,10 @@
 package io.djinn.serving;
 
 import io.djinn.config.DjinnConfig;
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -12,12 +15,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
+import sun.misc.Signal;
 
 /**
- * Graceful shutdown. On SIGTERM (Quarkus' ShutdownEvent, observed before anything else closes) the server stops
- * admitting: readiness goes down and the API gate answers new requests with 503. Requests already admitted run on
- * for at most {@code djinn.shutdown.grace-period}; then the model is closed, which ends the streams still running
- * with an in-band error and {@code [DONE]}, and the server waits a moment for those last frames to be written.
+ * Graceful shutdown. On SIGTERM the server stops admitting: readiness goes down and the API gate answers new
+ * requests with 503. Requests already admitted run on for at most {@code djinn.shutdown.grace-period}; then the
+ * model is closed, which ends the streams still running with an in-band error and {@code [DONE]}, the server waits
+ * a moment for those last frames to be written, and only then does Quarkus stop.
+ *
+ * <p>SIGTERM is taken over in the packaged application because Quarkus closes HTTP connections before its
+ * ShutdownEvent observers run, which would cut running streams without a word. Other exits (SIGINT, tests, dev
+ * mode) drain from the ShutdownEvent, as far as the HTTP server still allows.
  */
 @ApplicationScoped
 public class ServingLifecycle {
@@ -77,13 +85,27 @@ public class ServingLifecycle {
         return retryAfterSeconds;
     }
 
+    void onStart(@Observes StartupEvent event) {
+        if (LaunchMode.current() == LaunchMode.NORMAL) {
+            Signal.handle(new Signal("TERM"), signal -> Thread.ofPlatform().name("djinn-drain").start(() -> {
+                drain();
+                Quarkus.asyncExit(0);
+            }));
+        }
+    }
+
     void onShutdown(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event) {
         drain();
     }
 
-    /** Stops admitting, waits for running requests up to the grace period, then closes the model. */
+    /**
+     * Stops admitting, waits for running requests up to the grace period, then closes the model. Only the first
+     * call drains; later ones (the ShutdownEvent after a SIGTERM, a second SIGTERM) return at once.
+     */
     void drain() {
-        draining.set(true);
+        if (!draining.compareAndSet(false, true)) {
+            return;
+        }
         int running = inFlight.get();
         LOG.infof("Shutting down: no longer admitting requests; %d running, grace period %s", running, gracePeriod);
         boolean clean = awaitDrained(gracePeriod);
