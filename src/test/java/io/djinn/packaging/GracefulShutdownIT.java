@@ -37,6 +37,7 @@ class GracefulShutdownIT {
     private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process server;
+    private Path log;
 
     @AfterEach
     void stop() {
@@ -49,6 +50,7 @@ class GracefulShutdownIT {
     void runningStreamCompletesAndNewRequestsGet503() throws Exception {
         Duration grace = Duration.ofSeconds(60);
         int port = start(grace);
+        checkStartup(port);
         Stream stream = openStream(port, 24);
         assertTrue(stream.firstChunk().contains("chat.completion.chunk"), stream.firstChunk());
 
@@ -103,7 +105,7 @@ class GracefulShutdownIT {
         cmd.add("-Ddjinn.shutdown.grace-period=" + grace.toSeconds() + "s");
         cmd.add("-jar");
         cmd.add(JAR.toString());
-        Path log = Files.createTempFile(Path.of("target"), "graceful-shutdown-", ".log");
+        log = Files.createTempFile(Path.of("target"), "graceful-shutdown-", ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("DJL_OFFLINE", "true");
         server = pb.start();
@@ -120,6 +122,28 @@ class GracefulShutdownIT {
             Thread.sleep(200);
         }
         throw new AssertionError("not ready in 120 s: " + read(log));
+    }
+
+    /** Once ready: the model is listed, loading was logged with progress, the OpenAPI document has the schemas. */
+    private void checkStartup(int port) throws Exception {
+        JsonNode models = JSON.readTree(http.send(get(port, "/v1/models"), HttpResponse.BodyHandlers.ofString()).body());
+        assertEquals(1, models.get("data").size(), models.toString());
+        String startLog = read(log);
+        assertTrue(startLog.matches("(?s).*Loading weights of \\S+: [0-9.]+ MiB of [0-9.]+ MiB \\(\\d+%\\).*"), startLog);
+        assertTrue(startLog.matches("(?s).*Loaded weights of \\S+: [0-9.]+ MiB in [0-9.]+ s.*"), startLog);
+        HttpResponse<String> doc = http.send(get(port, "/q/openapi?format=json"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, doc.statusCode());
+        JsonNode openapi = JSON.readTree(doc.body());
+        JsonNode post = openapi.get("paths").get("/v1/chat/completions").get("post");
+        assertEquals("#/components/schemas/ChatCompletionRequest",
+                post.get("requestBody").get("content").get("application/json").get("schema").get("$ref").asText());
+        assertTrue(post.get("responses").get("200").get("content").has("text/event-stream"));
+        JsonNode schemas = openapi.get("components").get("schemas");
+        for (String schema : List.of("ChatCompletionRequest", "ChatMessage", "ChatCompletion", "ChatCompletionChunk",
+                "ErrorBody", "ModelList")) {
+            assertTrue(schemas.has(schema), schema + " in " + schemas.fieldNames());
+        }
+        assertTrue(schemas.get("ChatCompletionRequest").get("properties").has("messages"));
     }
 
     private HttpResponse<String> awaitRefusal(int port) throws Exception {
