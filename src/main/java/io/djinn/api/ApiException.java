@@ -39,6 +39,12 @@ public class ApiException extends RuntimeException {
                 null, "The model is still loading; retry shortly.", Map.of("Retry-After", List.of("5")));
     }
 
+    public static ApiException shuttingDown(int retryAfterSeconds) {
+        return new ApiException(503, "server_error", "server_shutting_down", null,
+                "The server is shutting down and admits no new requests; retry against another instance.",
+                Map.of("Retry-After", List.of(Integer.toString(retryAfterSeconds))));
+    }
+
     public int status() {
         return status;
     }

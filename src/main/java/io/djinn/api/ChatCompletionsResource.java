@@ -7,6 +7,11 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.jboss.resteasy.reactive.RestMulti;
 
 /**
@@ -25,8 +30,23 @@ public class ChatCompletionsResource {
         this.caller = caller;
     }
 
+    // The body is read as bytes (parsed and validated off the event loop), so its schema is declared here.
     @POST
-    public Multi<String> create(byte[] body) {
+    @Operation(summary = "Creates a chat completion (JSON, or SSE chunks when stream is true)")
+    @RequestBody(required = true, content = @Content(mediaType = "application/json",
+            schema = @Schema(implementation = ChatCompletionRequest.class)))
+    @APIResponse(responseCode = "200", description = "The completion, or a stream of chunks ending with [DONE]",
+            content = {
+                @Content(mediaType = "application/json", schema = @Schema(implementation = ChatCompletion.class)),
+                @Content(mediaType = "text/event-stream",
+                        schema = @Schema(implementation = ChatCompletionChunk.class))})
+    @APIResponse(responseCode = "400", description = "Invalid request",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "404", description = "Unknown model",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "503", description = "Model loading or server shutting down (Retry-After)",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorBody.class)))
+    public Multi<String> create(@Schema(implementation = ChatCompletionRequest.class) byte[] body) {
         Caller who = caller.get(); // request-scoped: read it here, not on the worker thread
         Uni<HttpReply> reply = Uni.createFrom().deferred(() -> completions.handle(body, who))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());

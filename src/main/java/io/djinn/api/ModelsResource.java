@@ -8,6 +8,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import java.util.List;
 
 /** {@code GET /v1/models} and {@code /v1/models/{id}}; the model appears only once it is ready to serve. */
@@ -26,6 +29,8 @@ public class ModelsResource {
     }
 
     @GET
+    @APIResponse(responseCode = "200", description = "The served model, once loaded (empty list while loading)",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ModelList.class)))
     public Response list() {
         List<ModelCard> data = new ArrayList<>();
         host.ready().ifPresent(m -> {
@@ -37,6 +42,10 @@ public class ModelsResource {
 
     @GET
     @Path("/{id: .+}")
+    @APIResponse(responseCode = "200", description = "The model",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ModelCard.class)))
+    @APIResponse(responseCode = "404", description = "Unknown model (or not loaded yet)",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorBody.class)))
     public Response get(@PathParam("id") String id) {
         ServedModel m = host.find(id).orElseThrow(() -> ApiException.modelNotFound(id));
         return Response.ok(Json.write(card(m, id)), "application/json").build();

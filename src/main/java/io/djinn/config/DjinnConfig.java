@@ -25,6 +25,8 @@ public interface DjinnConfig {
 
     Redis redis();
 
+    Shutdown shutdown();
+
     interface Model {
         /** Hugging Face checkpoint folder. When absent a small checkpoint is generated into {@link #cacheDir()}. */
         Optional<String> path();
@@ -142,5 +144,18 @@ public interface DjinnConfig {
         /** {@code open}: serve without limits while Redis is unreachable; {@code closed}: answer 503. */
         @WithDefault("open")
         String failurePolicy();
+    }
+
+    interface Shutdown {
+        /**
+         * How long running generations may go on after SIGTERM before their streams are ended with an error. Keep it
+         * below the platform's kill deadline (Kubernetes' terminationGracePeriodSeconds).
+         */
+        @WithDefault("30s")
+        Duration gracePeriod();
+
+        /** The Retry-After (seconds) sent with the 503 that new requests get while the server drains. */
+        @WithDefault("5")
+        int retryAfterSeconds();
     }
 }

@@ -70,7 +70,8 @@ public final class LlamaModel implements CausalLM {
         NDManager weights = NDManager.newBaseManager(device);
         try (SafetensorsReader reader = SafetensorsReader.open(modelDir);
                 NDManager tmp = weights.newSubManager()) {
-            Loader ld = new Loader(reader, tmp, weights, dtype);
+            Loader ld = new Loader(reader, tmp, weights, dtype,
+                    new LoadProgress("weights of " + modelDir.getFileName(), reader.totalBytes()));
             int h = c.hiddenSize();
             int hd = c.headDim();
             int heads = c.numAttentionHeads();
@@ -124,6 +125,7 @@ public final class LlamaModel implements CausalLM {
                     bytes += w.getShape().size() * w.getDataType().getNumOfBytes();
                 }
             }
+            ld.progress().done();
             return new LlamaModel(c, dtype, weights, embed, layers, norm, lmHead, bytes);
         } catch (RuntimeException e) {
             weights.close();
@@ -132,10 +134,11 @@ public final class LlamaModel implements CausalLM {
     }
 
     /** Turns checkpoint tensors into runtime weights. */
-    private record Loader(SafetensorsReader reader, NDManager tmp, NDManager weights, DataType dtype) {
+    private record Loader(SafetensorsReader reader, NDManager tmp, NDManager weights, DataType dtype,
+            LoadProgress progress) {
         /** The tensor (shape checked against the config) in the runtime dtype, attached to tmp. */
         NDArray tensor(String name, long... shape) {
-            reader.info(name, shape);
+            progress.add(reader.info(name, shape).length());
             TensorDtype dt = reader.loadableDtype(name);
             NDArray a = tmp.create(reader.loadable(name), new Shape(shape),
                     dt == TensorDtype.F16 ? DataType.FLOAT16 : DataType.FLOAT32);

@@ -188,6 +188,11 @@ public final class SafetensorsReader implements AutoCloseable {
         return source;
     }
 
+    /** Bytes of all tensors in the checkpoint (what loading reads). */
+    public long totalBytes() {
+        return tensors.values().stream().mapToLong(TensorInfo::length).sum();
+    }
+
     public Set<String> names() {
         return tensors.keySet();
     }

@@ -59,6 +59,14 @@ public class ModelHost {
     }
 
     void onStop(@Observes ShutdownEvent event) {
+        close();
+    }
+
+    /**
+     * Stops serving and closes the model; sequences still running end with an error. Idempotent: the graceful
+     * shutdown calls it after the grace period, the ShutdownEvent observer again.
+     */
+    public synchronized void close() {
         ServedModel m = model;
         model = null;
         if (m != null) {
@@ -107,7 +115,7 @@ public class ModelHost {
         String id = config.model().name().orElse(dir.getFileName().toString());
         ServedModel served = new ServedModel(id, modelConfig, tokenizer, tokenizer.chatTemplate(), generationConfig,
                 engine);
-        LOG.infof("Model '%s' ready in %.2f s (KV cache %d MiB for %d sequences of %d tokens)", id,
+        LOG.infof("Model '%s' ready in %.2f s since start of loading (KV cache %d MiB for %d sequences of %d tokens)", id,
                 (System.nanoTime() - start) / 1e9, engine.cacheBytes() >> 20, slots,
                 maxContext);
         return served;

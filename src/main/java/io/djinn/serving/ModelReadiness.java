@@ -5,20 +5,29 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready only once the model is loaded and the engine runs. */
+/**
+ * Ready only once the model is loaded and the engine runs, and not any more once shutdown has begun. A check that
+ * needs Redis (the fail-closed rate-limit policy) belongs beside this one as its own {@code @Readiness} bean, so
+ * each dependency reports under its own name.
+ */
 @Readiness
 @ApplicationScoped
 public class ModelReadiness implements HealthCheck {
     private final ModelHost host;
+    private final ServingLifecycle lifecycle;
 
-    public ModelReadiness(ModelHost host) {
+    public ModelReadiness(ModelHost host, ServingLifecycle lifecycle) {
         this.host = host;
+        this.lifecycle = lifecycle;
     }
 
     @Override
     public HealthCheckResponse call() {
         var b = HealthCheckResponse.named("model");
         host.failure().ifPresent(t -> b.withData("error", String.valueOf(t.getMessage())));
+        if (lifecycle.draining()) {
+            return b.down().withData("state", "shutting down").build();
+        }
         return host.ready().map(m -> b.up().withData("model", m.id()).build()).orElseGet(() -> b.down().build());
     }
 }
