@@ -12,7 +12,10 @@ import java.util.List;
  * Picks the next token of every row of a batch in one pass on the device. First the {@link LogitsProcessor}
  * applies each sequence's bad words, min_tokens, logit bias and penalties; then greedy rows take the argmax and
  * sampled rows go through temperature, min_p, top-k and top-p (each cut renormalises what is left, as in vLLM)
- * and an inverse-CDF draw with a uniform number the caller supplies per row. Only the chosen ids, and the
+ * and an inverse-CDF draw with a uniform number the caller supplies per row. The CDF is walked in descending
+ * probability order for rows that use top-k or top-p (they need the sort), else in token-id order, which spares a
+ * full-vocabulary sort per step; either way each token is drawn with its exact probability, and the choice is made
+ * per row, so it never depends on the batch. Only the chosen ids, and the
  * logprobs a row asked for, come back to Java. Because each row's uniform comes from that sequence's own
  * generator and every edit is per row, a seeded request draws the same tokens whatever else shares the batch.
  *
@@ -62,15 +65,38 @@ public final class Sampler {
             }
         }
         if (sampled > 0) {
-            draw(scope, processed, rows, uniforms, sampled, out);
+            draw(scope, processed, rows, uniforms, out);
         }
         return new Result(out, raw == null ? new TokenLogprobs[batch] : raw.finish(scope, out));
     }
 
-    private static void draw(NDManager scope, NDArray logits, List<Row> rows, float[] uniforms, int sampled,
-            int[] out) {
-        int batch = rows.size();
+    /**
+     * Rows that cut by rank or mass (top-k, top-p) need the vocabulary sorted; the others walk their CDF in id
+     * order, which spares the sort. The choice is per row, so a row's draw never depends on its batch.
+     */
+    private static void draw(NDManager scope, NDArray logits, List<Row> rows, float[] uniforms, int[] out) {
         int vocab = (int) logits.getShape().get(1);
+        List<Integer> sorted = new java.util.ArrayList<>();
+        List<Integer> unsorted = new java.util.ArrayList<>();
+        for (int b = 0; b < rows.size(); b++) {
+            SamplingParams p = rows.get(b).params();
+            if (!p.greedy()) {
+                (p.topP() < 1 || (p.topK() > 0 && p.topK() < vocab) ? sorted : unsorted).add(b);
+            }
+        }
+        if (!sorted.isEmpty()) {
+            drawSorted(scope, logits, rows, sorted, uniforms, out);
+        }
+        if (!unsorted.isEmpty()) {
+            drawUnsorted(scope, logits, rows, unsorted, uniforms, out);
+        }
+    }
+
+    /** Temperature, min_p, top-k and top-p on the rows' logits sorted in descending order, then the draw. */
+    private static void drawSorted(NDManager scope, NDArray logits, List<Row> rows, List<Integer> which,
+            float[] uniforms, int[] out) {
+        int vocab = (int) logits.getShape().get(1);
+        int sampled = which.size();
         long[] rowIds = new long[sampled];
         float[] temps = new float[sampled];
         float[] topKs = new float[sampled];
@@ -79,27 +105,21 @@ public final class Sampler {
         float[] u = new float[sampled];
         int widest = 0;
         boolean anyMinP = false;
-        for (int b = 0, i = 0; b < batch; b++) {
+        for (int i = 0; i < sampled; i++) {
+            int b = which.get(i);
             SamplingParams p = rows.get(b).params();
-            if (p.greedy()) {
-                continue;
-            }
             rowIds[i] = b;
             temps[i] = (float) p.temperature();
             int rowK = p.topK() > 0 ? Math.min(p.topK(), vocab) : vocab;
             topKs[i] = rowK;
             topPs[i] = (float) p.topP();
-            // min_p keeps p >= min_p * p_max, i.e. a scaled logit within ln(min_p) of the best one.
-            logMinPs[i] = p.minP() > 0 ? (float) Math.log(p.minP()) : Float.NEGATIVE_INFINITY;
+            logMinPs[i] = logMinP(p);
             anyMinP |= p.minP() > 0;
-            // Kept below 1 so that rounding can never push the draw past the last token with mass.
-            u[i] = Math.min(uniforms[b], 0.99999f);
+            u[i] = uniform(uniforms[b]);
             widest = Math.max(widest, rowK);
-            i++;
         }
         int k = widest;
-        NDArray rowsLogits = sampled == batch ? logits : logits.get(new NDIndex("{}", scope.create(rowIds)));
-        NDArray scaled = rowsLogits.div(scope.create(temps, new Shape(sampled, 1)));
+        NDArray scaled = scaledRows(scope, logits, rowIds, temps);
         // topK with k = vocab is a full descending sort; a small common k avoids sorting the whole vocabulary.
         NDList top = scaled.topK(k, 1, true, true);
         NDArray values = top.get(0);
@@ -117,14 +137,68 @@ public final class Sampler {
         NDArray before = probs.cumSum(1).sub(probs);
         NDArray inNucleus = before.lt(scope.create(topPs, new Shape(sampled, 1)));
         probs = probs.mul(inNucleus.toType(DataType.FLOAT32, false));
-        NDArray cdf = probs.cumSum(1);
-        NDArray total = cdf.get(new NDIndex(":, -1:"));
-        NDArray target = scope.create(u, new Shape(sampled, 1)).mul(total);
-        NDArray position = cdf.lte(target).toType(DataType.INT64, false).sum(new int[] {1}).clip(0, k - 1);
+        NDArray position = inverseCdf(scope, probs, u);
         long[] chosen = indices.gather(position.reshape(sampled, 1), 1).toLongArray();
         for (int i = 0; i < sampled; i++) {
             out[(int) rowIds[i]] = (int) chosen[i];
         }
+    }
+
+    /** Temperature and min_p, then the draw walking ids in their natural order (no sort). */
+    private static void drawUnsorted(NDManager scope, NDArray logits, List<Row> rows, List<Integer> which,
+            float[] uniforms, int[] out) {
+        int sampled = which.size();
+        long[] rowIds = new long[sampled];
+        float[] temps = new float[sampled];
+        float[] logMinPs = new float[sampled];
+        float[] u = new float[sampled];
+        boolean anyMinP = false;
+        for (int i = 0; i < sampled; i++) {
+            int b = which.get(i);
+            SamplingParams p = rows.get(b).params();
+            rowIds[i] = b;
+            temps[i] = (float) p.temperature();
+            logMinPs[i] = logMinP(p);
+            anyMinP |= p.minP() > 0;
+            u[i] = uniform(uniforms[b]);
+        }
+        NDArray scaled = scaledRows(scope, logits, rowIds, temps);
+        NDArray best = scaled.max(new int[] {1}, true);
+        NDArray probs = scaled.sub(best).exp();
+        if (anyMinP) {
+            NDArray floor = best.add(scope.create(logMinPs, new Shape(sampled, 1)));
+            probs = probs.mul(scaled.gte(floor).toType(DataType.FLOAT32, false));
+        }
+        long[] chosen = inverseCdf(scope, probs, u).toLongArray();
+        for (int i = 0; i < sampled; i++) {
+            out[(int) rowIds[i]] = (int) chosen[i];
+        }
+    }
+
+    private static NDArray scaledRows(NDManager scope, NDArray logits, long[] rowIds, float[] temps) {
+        boolean all = rowIds.length == logits.getShape().get(0);
+        NDArray selected = all ? logits : logits.get(new NDIndex("{}", scope.create(rowIds)));
+        return selected.div(scope.create(temps, new Shape(rowIds.length, 1)));
+    }
+
+    /** The first column where the row's cumulative mass exceeds u times its total (weights need no normalising). */
+    private static NDArray inverseCdf(NDManager scope, NDArray weights, float[] u) {
+        int rows = (int) weights.getShape().get(0);
+        int width = (int) weights.getShape().get(1);
+        NDArray cdf = weights.cumSum(1);
+        NDArray total = cdf.get(new NDIndex(":, -1:"));
+        NDArray target = scope.create(u, new Shape(rows, 1)).mul(total);
+        return cdf.lte(target).toType(DataType.INT64, false).sum(new int[] {1}).clip(0, width - 1);
+    }
+
+    /** min_p keeps p >= min_p * p_max, i.e. a scaled logit within ln(min_p) of the best one. */
+    private static float logMinP(SamplingParams p) {
+        return p.minP() > 0 ? (float) Math.log(p.minP()) : Float.NEGATIVE_INFINITY;
+    }
+
+    /** Kept below 1 so that rounding can never push the draw past the last token with mass. */
+    private static float uniform(float u) {
+        return Math.min(u, 0.99999f);
     }
 
     /** The model's log_softmax for the rows that asked for logprobs, taken before the logits are edited. */

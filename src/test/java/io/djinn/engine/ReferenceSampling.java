@@ -60,7 +60,8 @@ final class ReferenceSampling {
 
     /**
      * Temperature, then min_p, top-k and top-p, each on the distribution left by the one before (renormalised),
-     * then the first token whose cumulative probability exceeds {@code u}. {@code margin} is the distance of
+     * then the first token whose cumulative probability exceeds {@code u}, walking by descending probability, or by
+     * id when neither top-k nor top-p applies (as the sampler does for a batch without them). {@code margin} is the distance of
      * {@code u} to the nearest CDF step.
      */
     static Draw draw(float[] processed, SamplingParams p, float u) {
@@ -101,6 +102,9 @@ final class ReferenceSampling {
             before += q;
         }
         normalise(prob);
+        if ((p.topK() <= 0 || p.topK() >= v) && p.topP() >= 1) {
+            order = IntStream.range(0, v).toArray(); // no rank cut: the sampler walks ids in their natural order
+        }
         double cdf = 0;
         double margin = Double.MAX_VALUE;
         int chosen = -1;

@@ -13,7 +13,8 @@ import java.util.SplittableRandom;
 /**
  * A tool, not a test: the sampler's cost per decode step for a SmolLM-sized vocabulary and a batch of 8, plain
  * rows against rows using every logits processor and logprobs. Run with
- * {@code java -Dai.djl.offline=true --enable-native-access=ALL-UNNAMED -cp ... io.djinn.engine.SamplerCostProbe}.
+ * {@code java -Dai.djl.offline=true --enable-native-access=ALL-UNNAMED -cp ... io.djinn.engine.SamplerCostProbe
+ * [vocab] [temperature] [steps] [top_p]}.
  */
 public final class SamplerCostProbe {
     public static void main(String[] args) {
@@ -22,6 +23,7 @@ public final class SamplerCostProbe {
         int batch = 8;
         double temperature = args.length > 1 ? Double.parseDouble(args[1]) : 0.8;
         int steps = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+        double topP = args.length > 3 ? Double.parseDouble(args[3]) : 0.95;
         SplittableRandom r = new SplittableRandom(1);
         float[] raw = new float[batch * vocab];
         for (int i = 0; i < raw.length; i++) {
@@ -29,8 +31,8 @@ public final class SamplerCostProbe {
         }
         int[] prompt = r.ints(512, 0, vocab).toArray();
         int[] output = r.ints(128, 0, vocab).toArray();
-        SamplingParams plain = SamplingParams.builder().temperature(temperature).topP(0.95).build();
-        SamplingParams full = SamplingParams.builder().temperature(temperature).topP(0.95).minP(0.05)
+        SamplingParams plain = SamplingParams.builder().temperature(temperature).topP(topP).build();
+        SamplingParams full = SamplingParams.builder().temperature(temperature).topP(topP).minP(0.05)
                 .presencePenalty(0.5).frequencyPenalty(0.3).repetitionPenalty(1.1).logitBias(Map.of(7, 2f, 9, -2f))
                 .badWords(List.of(new int[] {3}, new int[] {output[127], 4})).minTokens(200)
                 .eosTokenIds(new int[] {0}).logprobs(5).build();
@@ -40,7 +42,7 @@ public final class SamplerCostProbe {
                 double tProcessed = time(manager, raw, batch, vocab, full.toBuilder().logprobs(-1).build(), prompt,
                         output, steps);
                 double tFull = time(manager, raw, batch, vocab, full, prompt, output, steps);
-                System.out.printf("vocab %d batch %d temperature %.1f: plain %.3f ms/step, all processors %.3f "
+                System.out.printf("vocab %d batch %d temperature %.1f top_p " + topP + ": plain %.3f ms/step, all processors %.3f "
                         + "(ratio %.2f), processors + 5 logprobs %.3f (ratio %.2f)%n", vocab, batch, temperature,
                         tPlain, tProcessed, tProcessed / tPlain, tFull, tFull / tPlain);
             }

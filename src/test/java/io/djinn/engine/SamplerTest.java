@@ -248,30 +248,36 @@ class SamplerTest {
     /** A row's pick depends only on its own logits, parameters and uniform, not on what shares the batch. */
     @Test
     void rowResultsDoNotDependOnTheRestOfTheBatch() {
-        SamplingParams target = SamplingParams.builder().temperature(0.8).topK(40).minP(0.02).presencePenalty(0.5)
-                .logitBias(Map.of(12, 3f)).logprobs(3).build();
+        List<SamplingParams> targets = List.of(
+                SamplingParams.builder().temperature(0.8).topK(40).minP(0.02).presencePenalty(0.5)
+                        .logitBias(Map.of(12, 3f)).logprobs(3).build(),
+                // no top-k or top-p: this row's CDF is walked in id order even beside rows that sort
+                SamplingParams.builder().temperature(1.1).minP(0.05).frequencyPenalty(0.4).logprobs(1).build());
         int[] out = output(10, 5);
-        float u = 0.637f;
         Sampler sampler = new Sampler();
-        Sampler.Result alone;
-        Sampler.Result mixed;
-        try (NDManager scope = manager.newSubManager()) {
-            alone = sampler.sample(scope, batch(scope, logits[0]),
-                    List.of(new Sampler.Row(target, prompts[0], out, out.length)), new float[] {u});
+        for (SamplingParams target : targets) {
+            for (float u : new float[] {0.137f, 0.637f, 0.921f}) {
+                Sampler.Result alone;
+                Sampler.Result mixed;
+                try (NDManager scope = manager.newSubManager()) {
+                    alone = sampler.sample(scope, batch(scope, logits[0]),
+                            List.of(new Sampler.Row(target, prompts[0], out, out.length)), new float[] {u});
+                }
+                try (NDManager scope = manager.newSubManager()) {
+                    List<Sampler.Row> rows = List.of(
+                            new Sampler.Row(greedy().repetitionPenalty(2).build(), prompts[1], output(4, 1), 4),
+                            new Sampler.Row(SamplingParams.builder().temperature(1.5).topP(0.5).build(), prompts[2],
+                                    new int[0], 0),
+                            new Sampler.Row(target, prompts[0], out, out.length),
+                            new Sampler.Row(SamplingParams.builder().badWords(List.of(new int[] {1})).build(),
+                                    prompts[3], new int[0], 0));
+                    mixed = sampler.sample(scope, batch(scope, logits[1], logits[2], logits[0], logits[3]), rows,
+                            new float[] {0.9f, 0.1f, u, 0.5f});
+                }
+                assertEquals(alone.tokens()[0], mixed.tokens()[2], target + " u=" + u);
+                assertEquals(alone.logprobs()[0].logprob(), mixed.logprobs()[2].logprob(), 1e-6);
+                assertArrayEquals(alone.logprobs()[0].topIds(), mixed.logprobs()[2].topIds());
+            }
         }
-        try (NDManager scope = manager.newSubManager()) {
-            List<Sampler.Row> rows = List.of(
-                    new Sampler.Row(greedy().repetitionPenalty(2).build(), prompts[1], output(4, 1), 4),
-                    new Sampler.Row(SamplingParams.builder().temperature(1.5).topP(0.5).build(), prompts[2],
-                            new int[0], 0),
-                    new Sampler.Row(target, prompts[0], out, out.length),
-                    new Sampler.Row(SamplingParams.builder().badWords(List.of(new int[] {1})).build(), prompts[3],
-                            new int[0], 0));
-            mixed = sampler.sample(scope, batch(scope, logits[1], logits[2], logits[0], logits[3]), rows,
-                    new float[] {0.9f, 0.1f, u, 0.5f});
-        }
-        assertEquals(alone.tokens()[0], mixed.tokens()[2]);
-        assertEquals(alone.logprobs()[0].logprob(), mixed.logprobs()[2].logprob(), 1e-6);
-        assertArrayEquals(alone.logprobs()[0].topIds(), mixed.logprobs()[2].topIds());
     }
 }
