@@ -421,12 +421,17 @@ class ChatContractTest {
         assertEquals(full.substring(0, at), text.toString());
     }
 
+    /** The greedy answer without penalties, shared by the penalty cases (the server is the same for all). */
+    private static String greedyBaseline;
+
     @ParameterizedTest
     @ValueSource(strings = {"\"frequency_penalty\":2", "\"presence_penalty\":2", "\"repetition_penalty\":1.8",
             "\"presence_penalty\":-2", "\"repetition_penalty\":0.3"})
     void penaltiesChangeTheOutput(String penalty) throws Exception {
-        String base = content(json(post(greedy(24, ""))));
-        assertNotEquals(base, content(json(post(greedy(24, penalty)))));
+        if (greedyBaseline == null) {
+            greedyBaseline = content(json(post(greedy(24, ""))));
+        }
+        assertNotEquals(greedyBaseline, content(json(post(greedy(24, penalty)))));
     }
 
     @Test
@@ -441,7 +446,9 @@ class ChatContractTest {
         String think = "{\"messages\":[" + USER + "],\"max_tokens\":3,\"temperature\":0,\"ignore_eos\":true,"
                 + "\"logit_bias\":{\"1018\":100}%s}";
         assertEquals("", content(json(post(think.formatted("")))));
-        assertEquals("<|im_start|> <|im_start|> <|im_start|>",
+        // Kept special tokens read as the tokenizer decodes them (vLLM's fast-tokenizer behaviour); without spaces
+        // between special tokens, adjacent ones are their bare contents.
+        assertEquals(detokenize(Json.MAPPER.readTree("[1018,1018,1018]")),
                 content(json(post(think.formatted(",\"skip_special_tokens\":false")))));
         assertEquals("<|im_start|><|im_start|><|im_start|>", content(json(post(think.formatted(
                 ",\"skip_special_tokens\":false,\"spaces_between_special_tokens\":false")))));
