@@ -3,6 +3,7 @@ package io.djinn.engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.Arrays;
 import java.util.List;
 
@@ -16,7 +17,8 @@ import java.util.List;
  *       {@code l -= frequency * count(id) + presence * (count(id) > 0)}.</li>
  * </ol>
  * Every edit touches only the few (row, id) pairs a sequence names, so the work is sparse: the pairs and their
- * coefficients are gathered in Java, then one take, a handful of element-wise ops and one put rewrite exactly
+ * coefficients are gathered in Java, then one take, a handful of element-wise ops and one in-place index put
+ * rewrite exactly
  * those logits. Rows that need none of this cost nothing, and a batch where no row needs it issues no op at all.
  * Not thread-safe: one instance per engine thread (it reuses scratch arrays of vocabulary size).
  */
@@ -113,7 +115,9 @@ final class LogitsProcessor {
             values = NDArrays.where(values.gt(0f), values.div(r), values.mul(r));
         }
         values = values.sub(scope.create(Arrays.copyOf(subtract, n)));
-        return flat.put(at, values).reshape(logits.getShape());
+        // An in-place index put: NDArray.put would copy the whole batch of logits first.
+        flat.set(new NDIndex("{}", at), values);
+        return flat.reshape(logits.getShape());
     }
 
     /** Upper bound of distinct ids one row edits (before capping at the vocabulary size). */

@@ -96,4 +96,25 @@ class IncrementalDetokenizerTest {
         out.append(detok.flush());
         assertEquals(tok.decode(ids, true), out.toString());
     }
+
+    /** vLLM's spaces_between_special_tokens: off, adjacent added tokens come out as their bare contents. */
+    @Test
+    void spacesBetweenSpecialTokensAndSkipSpecialTokens() {
+        Tokenizer tok = TestTokenizers.tokenizer();
+        String text = "hi<|im_end|><|im_start|><think>é ok<|endoftext|>";
+        int[] ids = tok.encode(text);
+        for (boolean spaces : new boolean[] {true, false}) {
+            for (boolean skip : new boolean[] {true, false}) {
+                IncrementalDetokenizer d = new IncrementalDetokenizer(tok, skip, spaces);
+                StringBuilder out = new StringBuilder();
+                for (int id : ids) out.append(d.append(id));
+                out.append(d.flush());
+                // the byte-level decoder never puts spaces around added tokens, so both settings agree with it
+                assertEquals(tok.decode(ids, skip), out.toString(), "spaces=" + spaces + " skip=" + skip);
+                assertEquals(skip ? "hi<think>é ok" : text, out.toString(), "skip drops special tokens only");
+            }
+        }
+        assertTrue(tok.isAdded(tok.tokenId("<think>").getAsInt()));
+        assertFalse(tok.isSpecial(tok.tokenId("<think>").getAsInt()), "added but not special");
+    }
 }
