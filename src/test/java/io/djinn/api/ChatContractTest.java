@@ -370,9 +370,9 @@ class ChatContractTest {
             assertTrue(e.get("token").isTextual());
             assertTrue(e.get("logprob").isNumber() && e.get("logprob").asDouble() <= 0);
             assertEquals(3, e.get("top_logprobs").size());
-            // Greedy: the chosen token is the most likely one.
-            assertEquals(e.get("token"), e.at("/top_logprobs/0/token"));
-            assertEquals(e.get("logprob").asDouble(), e.at("/top_logprobs/0/logprob").asDouble(), 1e-6);
+            // Logprobs are the model's raw ones (before logit_bias), so the chosen token is at most as likely as
+            // the top alternative.
+            assertTrue(e.get("logprob").asDouble() <= e.at("/top_logprobs/0/logprob").asDouble() + 1e-6);
             double previous = 0;
             for (JsonNode top : e.get("top_logprobs")) {
                 assertTrue(top.get("logprob").asDouble() <= previous + 1e-9);
@@ -421,12 +421,17 @@ class ChatContractTest {
         assertEquals(full.substring(0, at), text.toString());
     }
 
+    /** The greedy answer without penalties, shared by the penalty cases (the server is the same for all). */
+    private static String greedyBaseline;
+
     @ParameterizedTest
     @ValueSource(strings = {"\"frequency_penalty\":2", "\"presence_penalty\":2", "\"repetition_penalty\":1.8",
             "\"presence_penalty\":-2", "\"repetition_penalty\":0.3"})
     void penaltiesChangeTheOutput(String penalty) throws Exception {
-        String base = content(json(post(greedy(24, ""))));
-        assertNotEquals(base, content(json(post(greedy(24, penalty)))));
+        if (greedyBaseline == null) {
+            greedyBaseline = content(json(post(greedy(24, ""))));
+        }
+        assertNotEquals(greedyBaseline, content(json(post(greedy(24, penalty)))));
     }
 
     @Test
@@ -441,7 +446,9 @@ class ChatContractTest {
         String think = "{\"messages\":[" + USER + "],\"max_tokens\":3,\"temperature\":0,\"ignore_eos\":true,"
                 + "\"logit_bias\":{\"1018\":100}%s}";
         assertEquals("", content(json(post(think.formatted("")))));
-        assertEquals("<|im_start|> <|im_start|> <|im_start|>",
+        // Kept special tokens read as the tokenizer decodes them (vLLM's fast-tokenizer behaviour); without spaces
+        // between special tokens, adjacent ones are their bare contents.
+        assertEquals(detokenize(Json.MAPPER.readTree("[1018,1018,1018]")),
                 content(json(post(think.formatted(",\"skip_special_tokens\":false")))));
         assertEquals("<|im_start|><|im_start|><|im_start|>", content(json(post(think.formatted(
                 ",\"skip_special_tokens\":false,\"spaces_between_special_tokens\":false")))));
