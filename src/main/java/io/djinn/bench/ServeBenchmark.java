@@ -100,6 +100,7 @@ public final class ServeBenchmark {
                 .mapToInt(Integer::parseInt).toArray();
         int systemWords = Integer.parseInt(o.getOrDefault("shared-prefix-tokens", "0"));
         double rampUp = Double.parseDouble(o.getOrDefault("ramp-up-s", "0"));
+        double outputRange = Double.parseDouble(o.getOrDefault("output-range", "0"));
         SplittableRandom random = new SplittableRandom(Long.parseLong(o.getOrDefault("seed", "1")));
 
         Map<String, Object> report = new LinkedHashMap<>();
@@ -107,6 +108,7 @@ public final class ServeBenchmark {
         report.put("prompt_words", promptWords);
         report.put("max_tokens", outputTokens);
         report.put("ramp_up_s", rampUp);
+        report.put("output_range", outputRange);
         // warm-up: JIT, libtorch kernel choice, connections
         for (int i = 0; i < 2; i++) {
             Sample s = send(null, text(random, promptWords), Math.min(8, outputTokens));
@@ -116,7 +118,8 @@ public final class ServeBenchmark {
         }
         List<Map<String, Object>> results = new ArrayList<>();
         for (int c : levels) {
-            Map<String, Object> l = level(c, Math.max(requests, 2 * c), promptWords, outputTokens, rampUp, random);
+            Map<String, Object> l = level(c, Math.max(requests, 2 * c), promptWords, outputTokens, outputRange,
+                    rampUp, random);
             results.add(l);
             System.out.printf("  concurrency %d done: %.1f output tok/s, TTFT p50/p90/p99 %s ms%n", c,
                     l.get("output_tokens_per_s"), ms(l, "ttft"));
@@ -148,10 +151,14 @@ public final class ServeBenchmark {
 
     /** N requests, C in flight at any time (a closed loop: each worker sends its next when one ends). */
     private Map<String, Object> level(int concurrency, int requests, int promptWords, int outputTokens,
-            double rampUp, SplittableRandom random) throws Exception {
+            double outputRange, double rampUp, SplittableRandom random) throws Exception {
         List<String> prompts = new ArrayList<>();
+        int[] lengths = new int[requests];
         for (int i = 0; i < requests; i++) {
             prompts.add(text(random, promptWords));
+            // equal lengths keep a closed loop in lockstep (all finish, then all prefill, together): vary them
+            int spread = (int) Math.round(outputTokens * outputRange);
+            lengths[i] = Math.max(1, outputTokens - spread + (spread > 0 ? random.nextInt(2 * spread + 1) : 0));
         }
         AtomicInteger next = new AtomicInteger();
         List<Sample> samples = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -165,7 +172,7 @@ public final class ServeBenchmark {
                     Thread.sleep(java.time.Duration.ofNanos(startDelay));
                     int i;
                     while ((i = next.getAndIncrement()) < requests) {
-                        samples.add(send(null, prompts.get(i), outputTokens));
+                        samples.add(send(null, prompts.get(i), lengths[i]));
                     }
                     return null;
                 }));
@@ -389,6 +396,7 @@ public final class ServeBenchmark {
                   --prompt-tokens N      user prompt length in words, ~1 token each (default 32)
                   --output-tokens N      max_tokens, with ignore_eos so outputs have that length (default 64)
                   --ramp-up-s S          start the C workers of a level evenly over S seconds (default 0: at once)
+                  --output-range R       vary max_tokens uniformly within +-R of --output-tokens (default 0)
                   --shared-prefix-tokens N  also send two requests sharing an N-word system prompt: TTFT 1st/2nd
                   --json [FILE]          also print (or write) the report as JSON
             """;

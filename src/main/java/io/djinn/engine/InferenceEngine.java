@@ -132,14 +132,15 @@ public final class InferenceEngine implements AutoCloseable {
                     }
                     finish(s, FinishReason.ABORT, null);
                 }
+                for (Scheduler.Admission a : scheduler.admit()) {
+                    onAdmitted(a);
+                }
+                // only after admission: a request that could get a slot now is never refused for a slow step
                 for (Sequence s : scheduler.expire(System.nanoTime())) {
                     queued.decrementAndGet();
                     listener.rejected();
                     fail(s, new EngineOverloadedException("The request waited " + settings.queueTimeout().toSeconds()
                             + " s for capacity and was dropped. Retry shortly.", settings.retryAfterSeconds()));
-                }
-                for (Scheduler.Admission a : scheduler.admit()) {
-                    onAdmitted(a);
                 }
                 runningCount = scheduler.runningCount();
                 waitingCount = scheduler.waitingCount();
@@ -147,6 +148,7 @@ public final class InferenceEngine implements AutoCloseable {
                 if (!plan.isEmpty()) {
                     step(plan);
                     steps++;
+                    runningCount = scheduler.runningCount();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

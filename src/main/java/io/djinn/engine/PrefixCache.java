@@ -55,7 +55,7 @@ final class PrefixCache {
         int bestAny = -1;
         int bestAnyLen = 0;
         for (int slot = 0; slot < owner.length; slot++) {
-            int common = commonPrefix(slot, s, limit);
+            int common = commonPrefix(slot, s, limit) / BLOCK * BLOCK;
             if (owner[slot] == null) {
                 if (common > bestFreeLen || (common == bestFreeLen && releasedAt[slot] < releasedAt[bestFree])) {
                     bestFree = slot;

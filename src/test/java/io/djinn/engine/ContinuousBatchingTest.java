@@ -76,11 +76,12 @@ class ContinuousBatchingTest {
     @Test
     void batchingPreemptionAndChunkingChangeNoToken() throws Exception {
         List<Job> jobs = List.of(
-                new Job(prompt(40, 1), 30, Priority.DEFAULT),
+                // jobs 0 and 3 outlast everything before the priority job, so the batch is full when it comes
+                new Job(prompt(40, 1), 100, Priority.DEFAULT),
                 new Job(prompt(7, 2), 24, Priority.DEFAULT),
                 new Job(prompt(90, 3), 12, Priority.DEFAULT),
-                new Job(prompt(3, 4), 28, Priority.DEFAULT),
-                new Job(prompt(25, 5), 16, Priority.DEFAULT),
+                new Job(prompt(3, 4), 80, Priority.DEFAULT),
+                new Job(prompt(25, 5), 60, Priority.DEFAULT),
                 new Job(prompt(60, 6), 10, Priority.HIGH));
         List<List<Integer>> reference = alone(jobs);
 

@@ -42,6 +42,17 @@ class PrefixCacheTest {
     }
 
     @Test
+    void aMatchShorterThanABlockIsNoHit() {
+        PrefixCache c = new PrefixCache(1, 256);
+        int[] p = range(0, 40);
+        PrefixCache.Lease first = c.acquire(seq(p));
+        c.written(first.slot(), 0, p);
+        c.release(first.slot());
+        int[] q = concat(range(0, 15), range(300, 30));
+        assertEquals(0, c.acquire(seq(q)).reused());
+    }
+
+    @Test
     void copiesAPrefixFromARunningSlot() {
         PrefixCache c = new PrefixCache(2, 256);
         int[] system = range(100, 64);
