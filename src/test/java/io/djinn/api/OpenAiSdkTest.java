@@ -106,7 +106,9 @@ class OpenAiSdkTest {
         }
         var usage = c.usage().orElseThrow();
         assertEquals(20, usage.completionTokens());
-        assertEquals(0, usage.promptTokensDetails().orElseThrow().cachedTokens().orElseThrow());
+        // Earlier requests with the same prompt may have left its prefix in the cache (whole 16-token blocks).
+        long cached = usage.promptTokensDetails().orElseThrow().cachedTokens().orElseThrow();
+        assertTrue(cached >= 0 && cached < usage.promptTokens() && cached % 16 == 0, "cached " + cached);
         // Seeded: the same request gives the same choices; choice 0 is the n = 1 answer.
         ChatCompletion again = client.chat().completions().create(sampled().n(2).build());
         assertEquals(c.choices().get(1).message().content(), again.choices().get(1).message().content());
