@@ -6,9 +6,9 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready only once the model is loaded and the engine runs, and not any more once shutdown has begun. A check that
- * needs Redis (the fail-closed rate-limit policy) belongs beside this one as its own {@code @Readiness} bean, so
- * each dependency reports under its own name.
+ * Ready only once the model is loaded and the engine runs, and not any more once shutdown has begun. Redis has its
+ * own check beside this one ({@code io.djinn.redis.RedisReadiness}, down only under the fail-closed policy), so each
+ * dependency reports under its own name.
  */
 @Readiness
 @ApplicationScoped

@@ -1,0 +1,41 @@
+package io.djinn.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import java.time.Duration;
+import java.util.Optional;
+import org.eclipse.microprofile.health.HealthCheckResponse.Status;
+import org.junit.jupiter.api.Test;
+
+/** Readiness follows Redis only under the fail-closed policy, against a real Redis that is stopped and restarted. */
+class RedisReadinessTest {
+
+    @Test
+    void failClosedReplicaIsReadyOnlyWhileRedisAnswers() {
+        Vertx vertx = Vertx.vertx();
+        try (EmbeddedRedis server = new EmbeddedRedis()) {
+            RedisCalls calls = new RedisCalls(Redis.createClient(vertx,
+                    new RedisOptions().setConnectionString(server.uri())), Duration.ofMillis(250));
+            RedisReadiness closed = new RedisReadiness(new RedisBackend(Optional.of(calls), FailurePolicy.CLOSED));
+            RedisReadiness open = new RedisReadiness(new RedisBackend(Optional.of(calls), FailurePolicy.OPEN));
+            RedisReadiness inMemory = new RedisReadiness(new RedisBackend(Optional.empty(), FailurePolicy.CLOSED));
+
+            assertEquals(Status.UP, closed.call().getStatus());
+            server.stop();
+            assertEquals(Status.DOWN, closed.call().getStatus());
+            assertEquals(Status.UP, open.call().getStatus(), "fail-open serves without Redis");
+            assertEquals(Status.UP, inMemory.call().getStatus());
+            server.start();
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (closed.call().getStatus() != Status.UP && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertEquals(Status.UP, closed.call().getStatus(), "ready again once Redis is back");
+        } finally {
+            vertx.closeAndAwait();
+        }
+    }
+}
