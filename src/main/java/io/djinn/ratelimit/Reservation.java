@@ -53,22 +53,7 @@ public final class Reservation {
 
     /** Settles this reservation when {@code events} terminates: completed, failed or cancelled. */
     public Multi<TextEvent> track(Multi<TextEvent> events) {
-        AtomicInteger streamed = new AtomicInteger();
-        AtomicReference<TextEvent.Finished> finished = new AtomicReference<>();
-        return events.onItem().invoke(e -> {
-            if (e instanceof TextEvent.Delta d) {
-                streamed.addAndGet(d.tokenIds().length);
-            } else if (e instanceof TextEvent.Finished f) {
-                finished.set(f);
-            }
-        }).onTermination().invoke(() -> {
-            TextEvent.Finished f = finished.get();
-            if (f != null) {
-                settle(f.promptTokens(), f.completionTokens(), f.cachedTokens());
-            } else {
-                settle(promptTokens, streamed.get(), 0);
-            }
-        });
+        return track(List.of(events)).getFirst();
     }
 
     /**
