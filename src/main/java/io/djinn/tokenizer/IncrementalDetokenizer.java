@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * Streaming detokenizer (the prefix/read offset scheme of vLLM and TGI). Each {@link #append} decodes only a
- * small window of recent ids and returns the text that became printable; text that still ends in an incomplete
- * UTF-8 sequence (U+FFFD) is held back until a later token completes it or {@link #flush} is called.
+ * small window of recent ids and returns the text that became printable; text that ends in the unfinished start
+ * of a multi-byte UTF-8 character is held back until a later token completes it or {@link #flush} is called (bytes
+ * that can never become a character are released at once, as U+FFFD, as the full decode shows them).
  * The concatenation of all returned strings equals {@code tokenizer.decode(allIds, skipSpecialTokens)}, except
  * that with {@code spacesBetweenSpecialTokens} off (and special tokens kept) an added token that directly follows
  * another added token is emitted as its bare content, without any space the decoder would put in front of it
@@ -55,13 +56,42 @@ public final class IncrementalDetokenizer {
         ids[size++] = tokenId;
         String prefixText = prefix == read ? "" : tokenizer.decode(ids, prefix, read, skipSpecialTokens);
         String newText = tokenizer.decode(ids, prefix, size, skipSpecialTokens);
-        if (newText.length() > prefixText.length() && newText.charAt(newText.length() - 1) != REPLACEMENT) {
+        if (newText.length() > prefixText.length()
+                && (newText.charAt(newText.length() - 1) != REPLACEMENT || !endsInUnfinishedCharacter())) {
             String out = newText.substring(prefixText.length());
             prefix = read;
             read = size;
             return out;
         }
         return "";
+    }
+
+    /**
+     * Whether the window's bytes end in the first 1-3 bytes of a multi-byte UTF-8 character, which a later token may
+     * still complete. A trailing U+FFFD that comes from bytes no later token can repair (a stray continuation byte, a
+     * lead byte followed by a non-continuation) is released at once: holding it back would hold back the whole stream
+     * for as long as a model keeps emitting such bytes.
+     */
+    private boolean endsInUnfinishedCharacter() {
+        int continuation = 0;
+        for (int i = size - 1; i >= prefix; i--) {
+            if (skipSpecialTokens && tokenizer.isSpecial(ids[i])) {
+                continue;
+            }
+            byte[] bytes = tokenizer.tokenBytes(ids[i]);
+            for (int j = bytes.length - 1; j >= 0; j--) {
+                int b = bytes[j] & 0xFF;
+                if ((b & 0xC0) == 0x80) {
+                    if (++continuation > 3) {
+                        return false;
+                    }
+                    continue;
+                }
+                int needed = b >= 0xF0 && b <= 0xF4 ? 3 : b >= 0xE0 && b <= 0xEF ? 2 : b >= 0xC2 && b <= 0xDF ? 1 : 0;
+                return continuation < needed;
+            }
+        }
+        return false;
     }
 
     /** Emits whatever is held back (an incomplete sequence decodes to U+FFFD, as in the full decode). */

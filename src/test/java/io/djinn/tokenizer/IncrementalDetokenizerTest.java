@@ -117,4 +117,39 @@ class IncrementalDetokenizerTest {
         assertTrue(tok.isAdded(tok.tokenId("<think>").getAsInt()));
         assertFalse(tok.isSpecial(tok.tokenId("<think>").getAsInt()), "added but not special");
     }
+
+    @Test
+    void bytesThatCanNeverFormACharacterAreNotHeldBack() {
+        Tokenizer tok = TestTokenizers.tokenizer();
+        int continuation = singleByteToken(tok, 0x80);
+        int euroLead = singleByteToken(tok, 0xE2);
+        int euroMiddle = singleByteToken(tok, 0x82);
+        int euroLast = singleByteToken(tok, 0xAC);
+        IncrementalDetokenizer detok = new IncrementalDetokenizer(tok, true);
+        // A stray continuation byte is U+FFFD in any decode: it is released at once, every time.
+        for (int i = 0; i < 50; i++) {
+            assertEquals("\uFFFD", detok.append(continuation), "token " + i);
+        }
+        // The start of a real character is still held until it completes.
+        assertEquals("", detok.append(euroLead));
+        assertEquals("", detok.append(euroMiddle));
+        assertEquals("€", detok.append(euroLast));
+        assertEquals("", detok.flush());
+        int[] all = new int[53];
+        java.util.Arrays.fill(all, 0, 50, continuation);
+        all[50] = euroLead;
+        all[51] = euroMiddle;
+        all[52] = euroLast;
+        assertEquals(tok.decode(all, true), "\uFFFD".repeat(50) + "€");
+    }
+
+    private static int singleByteToken(Tokenizer tok, int b) {
+        for (int id = 0; id < tok.vocabSize(); id++) {
+            byte[] bytes = tok.tokenBytes(id);
+            if (bytes.length == 1 && (bytes[0] & 0xFF) == b && !tok.isSpecial(id)) {
+                return id;
+            }
+        }
+        throw new AssertionError("no single-byte token for " + b);
+    }
 }
