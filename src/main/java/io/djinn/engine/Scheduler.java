@@ -151,6 +151,8 @@ final class Scheduler {
                 decodes.add(s);
             }
         }
+        // in slot order, so that the model reads runs of consecutive slots as slices instead of gathering them
+        decodes.sort(java.util.Comparator.comparingInt(s -> s.slot));
         int budget = settings.maxBatchedTokens() - decodes.size();
         for (Sequence s : running) {
             if (!s.prefilling()) {

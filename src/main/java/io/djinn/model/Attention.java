@@ -1,6 +1,7 @@
 package io.djinn.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 
@@ -63,23 +64,37 @@ final class Attention {
 
         keyCache.set(s.cacheWrite, fedTokens(k, s));
         valueCache.set(s.cacheWrite, fedTokens(v, s));
-        NDArray keys = keyCache.get(s.manager, s.cacheRead);      // [B, K, S, D]
-        NDArray values = valueCache.get(s.manager, s.cacheRead);  // [B, K, S, D]
-
         NDArray qg = q.reshape(b, l, kvHeads, group, headDim).transpose(0, 2, 3, 1, 4)
                 .reshape(b, kvHeads, (long) group * l, headDim);                   // [B, K, G*L, D]
-        NDArray scores = qg.matMul(keys.transpose(0, 1, 3, 2));                 // [B, K, G*L, S]
-        if (upcastSoftmax) {
-            scores = scores.toType(DataType.FLOAT32, false);
+        NDArray out;                                                                // [B, K, G*L, D]
+        if (s.runs.length == 1) {
+            out = attend(qg, s.mask, keyCache.get(s.manager, s.runs[0].cacheRead()),
+                    valueCache.get(s.manager, s.runs[0].cacheRead()), b, l, s.span);
+        } else {
+            NDList outs = new NDList(s.runs.length);
+            for (Step.Run r : s.runs) {
+                outs.add(attend(qg.get(s.manager, r.batchRows()), s.mask.get(s.manager, r.batchRows()),
+                        keyCache.get(s.manager, r.cacheRead()), valueCache.get(s.manager, r.cacheRead()), r.rows(),
+                        l, s.span));
+            }
+            out = NDArrays.concat(outs, 0);
         }
-        NDArray probs = scores.reshape(b, kvHeads, group, l, s.span).addi(s.mask).softmax(-1);
-        if (upcastSoftmax) {
-            probs = probs.toType(DataType.FLOAT16, false);
-        }
-        NDArray out = probs.reshape(b, kvHeads, (long) group * l, s.span).matMul(values); // [B, K, G*L, D]
         out = out.reshape(b, kvHeads, group, l, headDim).transpose(0, 3, 1, 2, 4)
                 .reshape(b, l, (long) heads * headDim);                             // [B, L, H*D]
         return out.matMul(oWeight);
+    }
+
+    /** qg [R, K, G*L, D], mask [R, 1, 1, L, S], keys/values [R, K, S, D] -> [R, K, G*L, D]. */
+    private NDArray attend(NDArray qg, NDArray mask, NDArray keys, NDArray values, int rows, int l, int span) {
+        NDArray scores = qg.matMul(keys.transpose(0, 1, 3, 2));                 // [R, K, G*L, S]
+        if (upcastSoftmax) {
+            scores = scores.toType(DataType.FLOAT32, false);
+        }
+        NDArray probs = scores.reshape(rows, kvHeads, group, l, span).addi(mask).softmax(-1);
+        if (upcastSoftmax) {
+            probs = probs.toType(DataType.FLOAT16, false);
+        }
+        return probs.reshape(rows, kvHeads, (long) group * l, span).matMul(values);
     }
 
     /** One row: [1, L, heads, D] -> [1, heads, L, D]; else [B, L, heads, D] -> [N, heads, D], real tokens only. */

@@ -25,8 +25,15 @@ final class Step {
     final NDIndex cacheWrite;
     /** Rows of the flattened [B * L] grid that hold real tokens, when rows are ragged. */
     final NDIndex validRows;
-    /** Each row's slot, positions [0, span): a slice when the slots are consecutive, else a gather. */
-    final NDIndex cacheRead;
+    /**
+     * Maximal runs of rows whose slots are consecutive. Each run reads its slots' keys and values as one slice
+     * {@code cache[firstSlot:firstSlot+rows, :, 0:span, :]}: no gather copy of the cache, which for 16 scattered
+     * decode rows cost more than all of the step's matmuls.
+     */
+    final Run[] runs;
+
+    /** Rows {@code [firstRow, firstRow + rows)} of the batch, in slots {@code [firstSlot, firstSlot + rows)}. */
+    record Run(int firstRow, int rows, NDIndex batchRows, NDIndex cacheRead) {}
 
     Step(NDManager manager, RotaryEmbedding rotary, int slidingWindow, int[] slots, int[][] tokens,
             int[] starts) {
@@ -83,20 +90,16 @@ final class Step {
                 ? new NDIndex().addSliceDim(slots[0], slots[0] + 1).addAllDim().addSliceDim(starts[0], starts[0] + len)
                 : new NDIndex("{}, :, {}", manager.create(writeSlot), manager.create(writePos));
         validRows = ragged ? new NDIndex("{}", manager.create(valid)) : null;
-        boolean consecutive = true;
-        for (int b = 1; b < batch; b++) {
-            consecutive &= slots[b] == slots[0] + b;
+        java.util.List<Run> found = new java.util.ArrayList<>();
+        int first = 0;
+        for (int b = 1; b <= batch; b++) {
+            if (b == batch || slots[b] != slots[b - 1] + 1) {
+                int rows = b - first;
+                found.add(new Run(first, rows, new NDIndex().addSliceDim(first, b),
+                        new NDIndex().addSliceDim(slots[first], slots[first] + rows).addAllDim().addSliceDim(0, span)));
+                first = b;
+            }
         }
-        cacheRead = consecutive
-                ? new NDIndex().addSliceDim(slots[0], slots[0] + batch).addAllDim().addSliceDim(0, span)
-                : new NDIndex("{}", manager.create(toLong(slots))).addAllDim().addSliceDim(0, span);
-    }
-
-    private static long[] toLong(int[] a) {
-        long[] l = new long[a.length];
-        for (int i = 0; i < a.length; i++) {
-            l[i] = a[i];
-        }
-        return l;
+        runs = found.toArray(new Run[0]);
     }
 }
