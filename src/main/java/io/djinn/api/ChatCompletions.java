@@ -77,13 +77,20 @@ public class ChatCompletions {
                     p.request().streamOptions(), p.echo(), logprobs);
             // The status is decided once the engine has taken every choice and produced its first event: a request it
             // refuses (queue full, queue timeout) still gets its 503 before the stream exists.
+            // When one choice is refused, the choices that already started are cancelled: nobody will read them.
+            List<Multi<TextEvent>> opened = java.util.Collections.synchronizedList(new ArrayList<>());
             List<Uni<Multi<TextEvent>>> started = new ArrayList<>();
             for (Multi<TextEvent> choice : choices) {
-                started.add(StreamStart.firstEvent(choice));
+                started.add(StreamStart.firstEvent(choice).invoke(opened::add));
             }
             return Uni.join().all(started).andFailFast().map(running -> HttpReply.eventStream(
                     KeepAlive.wrap(stream.render(running), config.api().keepAliveInterval()))
                     .withHeaders(admitted.headers()))
+                    .onFailure().invoke(t -> {
+                        synchronized (opened) {
+                            opened.forEach(m -> m.subscribe().with(e -> { }).cancel());
+                        }
+                    })
                     .onFailure().recoverWithItem(t -> error(ErrorMapper.toApiException(t)));
         }
         List<Uni<ChoiceResult>> results = new ArrayList<>();

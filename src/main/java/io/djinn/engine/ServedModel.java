@@ -9,7 +9,6 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A loaded model as the API sees it: its id, tokenizer, chat template and engine. Generation is exposed as a
@@ -24,7 +23,6 @@ public final class ServedModel implements AutoCloseable {
     private final GenerationConfig generationConfig;
     private final InferenceEngine engine;
     private final long createdEpochSeconds = System.currentTimeMillis() / 1000;
-    private final AtomicLong abortedSequences = new AtomicLong();
 
     public ServedModel(String id, ModelConfig config, Tokenizer tokenizer, ChatTemplate chatTemplate,
             GenerationConfig generationConfig, InferenceEngine engine) {
@@ -64,11 +62,6 @@ public final class ServedModel implements AutoCloseable {
         return createdEpochSeconds;
     }
 
-    /** Sequences the engine retired because their client went away (it stops decoding them that step). */
-    public long abortedSequences() {
-        return abortedSequences.get();
-    }
-
     /**
      * Generates from a tokenized prompt. The stream emits one {@link TextEvent.Delta} per generated token, carrying
      * the text that became printable (multi-byte characters are never split; text that may still become a stop
@@ -84,7 +77,7 @@ public final class ServedModel implements AutoCloseable {
             IncrementalDetokenizer detokenizer = new IncrementalDetokenizer(tokenizer, params.skipSpecialTokens(),
                     params.spacesBetweenSpecialTokens());
             GenerationHandle handle = engine.submit(prompt, params, priority,
-                    new EmittingSink(emitter, detokenizer, params, prompt.length, abortedSequences));
+                    new EmittingSink(emitter, detokenizer, params, prompt.length));
             emitter.onTermination(handle::cancel);
         }, BackPressureStrategy.BUFFER)
                 // The engine thread only hands events over; rendering them (JSON, SSE) happens on workers.
@@ -126,15 +119,13 @@ public final class ServedModel implements AutoCloseable {
         private final SamplingParams params;
         private final StopStringMatcher stops;
         private final int promptTokens;
-        private final AtomicLong aborted;
         private int completionTokens;
         private int cachedTokens;
         private boolean stopped;
 
         EmittingSink(MultiEmitter<? super TextEvent> emitter, IncrementalDetokenizer detokenizer,
-                SamplingParams params, int promptTokens, AtomicLong aborted) {
+                SamplingParams params, int promptTokens) {
             this.emitter = emitter;
-            this.aborted = aborted;
             this.detokenizer = detokenizer;
             this.params = params;
             this.stops = new StopStringMatcher(params.stop(), params.includeStopStrInOutput());
@@ -170,9 +161,6 @@ public final class ServedModel implements AutoCloseable {
 
         @Override
         public void onFinish(FinishReason reason) {
-            if (reason == FinishReason.ABORT) {
-                aborted.incrementAndGet();
-            }
             if (!stopped) {
                 String rest = stops.append(detokenizer.flush()).text() + stops.flush();
                 if (!rest.isEmpty()) {
