@@ -67,7 +67,8 @@ public final class LlamaModel implements CausalLM {
         if (c.headDim() % 2 != 0) {
             throw new ModelLoadException(modelDir.resolve("config.json") + ": head_dim must be even, is " + c.headDim());
         }
-        NDManager weights = NDManager.newBaseManager(device);
+        NDManager weights = NDManager.newBaseManager(device); // loads libtorch
+        MklBranch.select();
         try (SafetensorsReader reader = SafetensorsReader.open(modelDir);
                 NDManager tmp = weights.newSubManager()) {
             Loader ld = new Loader(reader, tmp, weights, dtype,
