@@ -15,8 +15,8 @@ import org.jboss.logging.Logger;
 /**
  * The engine loop: one thread owns the model and its KV cache. Each step it drops cancelled and timed-out
  * sequences, admits waiting ones into free cache slots (priority first, preempting a default sequence for a
- * priority one when the batch is full, reusing cached prefixes), then runs the {@link StepPlan}: every decoding
- * sequence in one batched forward call, and prompt chunks up to the step's token budget in a second one. Sequences
+ * priority one when the batch is full, reusing cached prefixes), then runs the {@link StepPlan} in one forward
+ * call: a token for every decoding sequence and prompt chunks up to the step's token budget. Sequences
  * leave the batch the step they finish or are cancelled.
  */
 public final class InferenceEngine implements AutoCloseable {
@@ -194,55 +194,50 @@ public final class InferenceEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Feeds the whole plan in one forward call, decode rows first and prompt chunks after them: the model packs
+     * the rows' tokens, so a new prompt rides along with the running decodes instead of costing a second pass over
+     * the weights that stalls every stream.
+     */
     private void step(StepPlan plan) {
         try (NDManager scope = stepManager.newSubManager()) {
-            if (!plan.prefills().isEmpty()) {
-                List<StepPlan.Chunk> chunks = plan.prefills();
-                int n = chunks.size();
-                int[] slots = new int[n];
-                int[][] tokens = new int[n][];
-                int[] starts = new int[n];
-                for (int i = 0; i < n; i++) {
-                    StepPlan.Chunk c = chunks.get(i);
-                    slots[i] = c.sequence().slot;
-                    tokens[i] = c.tokens();
-                    starts[i] = c.start();
-                }
-                NDArray logits = model.forward(scope, cache, slots, tokens, starts, false);
-                List<Sequence> done = new ArrayList<>();
-                List<Integer> rows = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    Sequence s = chunks.get(i).sequence();
-                    scheduler.written(s, starts[i], tokens[i]);
+            List<Sequence> decoding = plan.decodes();
+            List<StepPlan.Chunk> chunks = plan.prefills();
+            int d = decoding.size();
+            int n = d + chunks.size();
+            int[] slots = new int[n];
+            int[][] tokens = new int[n][];
+            int[] starts = new int[n];
+            for (int i = 0; i < d; i++) {
+                Sequence s = decoding.get(i);
+                slots[i] = s.slot;
+                tokens[i] = new int[] {s.lastToken};
+                starts[i] = s.cached;
+            }
+            for (int i = d; i < n; i++) {
+                StepPlan.Chunk c = chunks.get(i - d);
+                slots[i] = c.sequence().slot;
+                tokens[i] = c.tokens();
+                starts[i] = c.start();
+            }
+            NDArray logits = model.forward(scope, cache, slots, tokens, starts, false);
+            List<Sequence> next = new ArrayList<>(decoding);
+            List<Integer> rows = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                Sequence s = i < d ? decoding.get(i) : chunks.get(i - d).sequence();
+                scheduler.written(s, starts[i], tokens[i]);
+                if (i < d) {
+                    rows.add(i);
+                } else if (!s.prefilling() && s.generated == 0) {
                     // a fresh prompt's last chunk yields its first token; a resumed sequence goes on decoding
-                    if (!s.prefilling() && s.generated == 0) {
-                        done.add(s);
-                        rows.add(i);
-                    }
-                }
-                if (!done.isEmpty()) {
-                    NDArray picked = done.size() == n ? logits : logits.get(scope,
-                            new ai.djl.ndarray.index.NDIndex("{}", scope.create(toLongs(rows))));
-                    sampleAndEmit(scope, picked, done);
+                    next.add(s);
+                    rows.add(i);
                 }
             }
-            List<Sequence> decoding = plan.decodes();
-            if (!decoding.isEmpty()) {
-                int n = decoding.size();
-                int[] slots = new int[n];
-                int[][] tokens = new int[n][];
-                int[] positions = new int[n];
-                for (int i = 0; i < n; i++) {
-                    Sequence s = decoding.get(i);
-                    slots[i] = s.slot;
-                    tokens[i] = new int[] {s.lastToken};
-                    positions[i] = s.cached;
-                }
-                NDArray logits = model.forward(scope, cache, slots, tokens, positions, false);
-                for (int i = 0; i < n; i++) {
-                    scheduler.written(decoding.get(i), positions[i], tokens[i]);
-                }
-                sampleAndEmit(scope, logits, decoding);
+            if (!next.isEmpty()) {
+                NDArray picked = next.size() == n ? logits : logits.get(scope,
+                        new ai.djl.ndarray.index.NDIndex("{}", scope.create(toLongs(rows))));
+                sampleAndEmit(scope, picked, next);
             }
         }
     }

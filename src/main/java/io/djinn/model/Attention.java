@@ -45,6 +45,9 @@ final class Attention {
 
     /** x: [B, L, hidden] -> [B, L, hidden]; writes this step's keys and values into the cache. */
     NDArray forward(NDArray x, Step s, NDArray keyCache, NDArray valueCache) {
+        if (s.packed()) {
+            return forwardPacked(x, s, keyCache, valueCache);
+        }
         int b = s.batch;
         int l = s.len;
         NDArray qkv = x.matMul(qkvWeight);
@@ -82,6 +85,49 @@ final class Attention {
         out = out.reshape(b, kvHeads, group, l, headDim).transpose(0, 3, 1, 2, 4)
                 .reshape(b, l, (long) heads * headDim);                             // [B, L, H*D]
         return out.matMul(oWeight);
+    }
+
+    /**
+     * x: [1, T, hidden], the rows' tokens one after another. Position-wise work runs on all T tokens at once;
+     * attention runs per segment: decode rows as one batch of single queries, a longer row causally on its own.
+     */
+    private NDArray forwardPacked(NDArray x, Step s, NDArray keyCache, NDArray valueCache) {
+        int t = s.len;
+        NDArray qkv = x.matMul(qkvWeight);
+        if (qkvBias != null) {
+            qkv = qkv.addi(qkvBias);
+        }
+        NDList parts = qkv.reshape(1, t, heads + 2L * kvHeads, headDim).split(new long[] {heads + kvHeads}, 2);
+        NDArray qk = parts.get(0);                                                   // [1, T, H + K, D]
+        if (qkNorm != null) {
+            qk = qkNorm.forward(qk);
+        }
+        qk = s.rope.apply(qk);
+        NDList qAndK = qk.split(new long[] {heads}, 2);
+        NDArray q = qAndK.get(0).reshape(t, heads, headDim);                         // [T, H, D]
+        keyCache.set(s.cacheWrite, qAndK.get(1).reshape(t, kvHeads, headDim));
+        valueCache.set(s.cacheWrite, parts.get(1).reshape(t, kvHeads, headDim));
+        NDList outs = new NDList(s.segments.length);
+        for (Step.Segment g : s.segments) {
+            NDArray qs = q.get(s.manager, new ai.djl.ndarray.index.NDIndex()
+                    .addSliceDim(g.firstToken(), g.firstToken() + g.tokens()));         // [n, H, D]
+            int l = g.tokens() / g.rows();
+            NDArray qg = qs.reshape(g.rows(), l, kvHeads, group, headDim).transpose(0, 2, 3, 1, 4)
+                    .reshape(g.rows(), kvHeads, (long) group * l, headDim);          // [R, K, G*L, D]
+            NDList runOuts = new NDList(g.runs().length);
+            for (Step.Run r : g.runs()) {
+                boolean all = g.runs().length == 1;
+                runOuts.add(attend(all ? qg : qg.get(s.manager, r.batchRows()),
+                        all ? g.mask() : g.mask().get(s.manager, r.batchRows()),
+                        keyCache.get(s.manager, r.cacheRead()), valueCache.get(s.manager, r.cacheRead()), r.rows(),
+                        l, g.span()));
+            }
+            NDArray o = runOuts.size() == 1 ? runOuts.get(0) : NDArrays.concat(runOuts, 0);
+            outs.add(o.reshape(g.rows(), kvHeads, group, l, headDim).transpose(0, 3, 1, 2, 4)
+                    .reshape(g.tokens(), (long) heads * headDim));                   // [n, H*D]
+        }
+        NDArray out = outs.size() == 1 ? outs.get(0) : NDArrays.concat(outs, 0);
+        return out.reshape(1, t, (long) heads * headDim).matMul(oWeight);
     }
 
     /** qg [R, K, G*L, D], mask [R, 1, 1, L, S], keys/values [R, K, S, D] -> [R, K, G*L, D]. */

@@ -208,10 +208,11 @@ public final class LlamaModel implements CausalLM {
         }
         validate(cache, slots, tokens, startPositions);
         try (NDManager stepManager = scope.newSubManager()) {
-            Step s = new Step(stepManager, rotary, config.slidingWindow(), slots, tokens, startPositions);
+            Step s = new Step(stepManager, rotary, config.slidingWindow(), slots, tokens, startPositions,
+                    allPositions);
             NDArray x = embedTokens.get(stepManager, new NDIndex("{}", s.tokenIds))
-                    .reshape(s.batch, s.len, config.hiddenSize());                  // [B, L, hidden]
-            boolean layerScopes = (long) s.batch * s.len >= LAYER_SCOPE_TOKENS;
+                    .reshape(s.packed() ? 1 : s.batch, s.len, config.hiddenSize());  // [B, L, hidden] or [1, T, hidden]
+            boolean layerScopes = (s.packed() ? 1L : s.batch) * s.len >= LAYER_SCOPE_TOKENS;
             for (DecoderLayer layer : layers) {
                 if (layerScopes) {
                     try (NDManager layerManager = stepManager.newSubManager()) {
@@ -241,7 +242,7 @@ public final class LlamaModel implements CausalLM {
         }
         long[] rows = new long[s.batch];
         for (int b = 0; b < s.batch; b++) {
-            rows[b] = (long) b * s.len + s.lengths[b] - 1;
+            rows[b] = s.packed() ? s.offsets[b] + s.lengths[b] - 1 : (long) b * s.len + s.lengths[b] - 1;
         }
         return x.reshape(-1, config.hiddenSize()).get(s.manager, new NDIndex("{}", s.manager.create(rows)));
     }

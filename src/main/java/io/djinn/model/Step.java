@@ -35,9 +35,75 @@ final class Step {
     /** Rows {@code [firstRow, firstRow + rows)} of the batch, in slots {@code [firstSlot, firstSlot + rows)}. */
     record Run(int firstRow, int rows, NDIndex batchRows, NDIndex cacheRead) {}
 
+    /**
+     * Set when rows of different lengths are packed instead of padded: the grid is then {@code [1, T]} holding only
+     * the T real tokens, row after row, so a 32-token prompt chunk next to 16 decode rows costs 48 token-rows of
+     * matmuls, not 16 x 32. Only attention looks at rows; it runs per {@link Segment}.
+     */
+    final Segment[] segments;
+    /** Offset of each row's first token in the packed grid (packed steps only). */
+    final int[] offsets;
+
+    /**
+     * Packed rows {@code [firstRow, firstRow + rows)} whose tokens are {@code [firstToken, firstToken + tokens)} of
+     * the grid: either a run of one-token (decode) rows attending as a batch of queries of length 1 through
+     * {@code runs}, or a single longer row attending causally to its own slot.
+     *
+     * @param mask {@code [rows, 1, 1, L, span]} with L = 1 for decode rows
+     */
+    record Segment(int firstRow, int rows, int firstToken, int tokens, int span, NDArray mask, Run[] runs) {
+        boolean decode() {
+            return tokens == rows;
+        }
+    }
+
     Step(NDManager manager, RotaryEmbedding rotary, int slidingWindow, int[] slots, int[][] tokens,
-            int[] starts) {
+            int[] starts, boolean allPositions) {
         this.manager = manager;
+        int rowCount = tokens.length;
+        int longest = 0;
+        int sum = 0;
+        for (int[] t : tokens) {
+            longest = Math.max(longest, t.length);
+            sum += t.length;
+        }
+        if (!allPositions && rowCount > 1 && sum != rowCount * longest) {
+            // packed: one row of T tokens as far as the position-wise layers are concerned
+            batch = rowCount;
+            len = sum;
+            lengths = new int[rowCount];
+            offsets = new int[rowCount];
+            long[] ids = new long[sum];
+            long[] pos = new long[sum];
+            long[] writeSlot = new long[sum];
+            long[] writePos = new long[sum];
+            int n = 0;
+            int maxEnd = 0;
+            for (int b = 0; b < rowCount; b++) {
+                lengths[b] = tokens[b].length;
+                offsets[b] = n;
+                maxEnd = Math.max(maxEnd, starts[b] + lengths[b]);
+                for (int i = 0; i < lengths[b]; i++, n++) {
+                    ids[n] = tokens[b][i];
+                    pos[n] = starts[b] + i;
+                    writeSlot[n] = slots[b];
+                    writePos[n] = starts[b] + i;
+                }
+            }
+            span = maxEnd;
+            ragged = false;
+            single = false;
+            tokenIds = manager.create(ids);
+            rope = rotary.at(manager, manager.create(pos), 1, sum);
+            mask = null;
+            validRows = null;
+            runs = null;
+            cacheWrite = new NDIndex("{}, :, {}", manager.create(writeSlot), manager.create(writePos));
+            segments = segments(slidingWindow, slots, starts);
+            return;
+        }
+        segments = null;
+        offsets = null;
         batch = tokens.length;
         lengths = new int[batch];
         int maxLen = 0;
@@ -101,5 +167,62 @@ final class Step {
             }
         }
         runs = found.toArray(new Run[0]);
+    }
+
+    /** The grid packs a row's tokens together, segments for attention (see {@link #segments}). */
+    boolean packed() {
+        return segments != null;
+    }
+
+    private Segment[] segments(int slidingWindow, int[] slots, int[] starts) {
+        java.util.List<Segment> out = new java.util.ArrayList<>();
+        int b = 0;
+        while (b < batch) {
+            if (lengths[b] > 1) {
+                int l = lengths[b];
+                int end = starts[b] + l;
+                float[] m = new float[l * end];
+                java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
+                for (int i = 0; i < l; i++) {
+                    int p = starts[b] + i;
+                    int from = slidingWindow > 0 ? Math.max(0, p - slidingWindow + 1) : 0;
+                    java.util.Arrays.fill(m, i * end + from, i * end + p + 1, 0f);
+                }
+                Run run = new Run(0, 1, new NDIndex().addSliceDim(0, 1),
+                        new NDIndex().addSliceDim(slots[b], slots[b] + 1).addAllDim().addSliceDim(0, end));
+                out.add(new Segment(b, 1, offsets[b], l, end, manager.create(m, new Shape(1, 1, 1, l, end)),
+                        new Run[] {run}));
+                b++;
+                continue;
+            }
+            int first = b;
+            while (b < batch && lengths[b] == 1) {
+                b++;
+            }
+            int rows = b - first;
+            int end = 0;
+            for (int r = first; r < b; r++) {
+                end = Math.max(end, starts[r] + 1);
+            }
+            float[] m = new float[rows * end];
+            java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
+            java.util.List<Run> runList = new java.util.ArrayList<>();
+            int runStart = first;
+            for (int r = first; r < b; r++) {
+                int p = starts[r];
+                int from = slidingWindow > 0 ? Math.max(0, p - slidingWindow + 1) : 0;
+                java.util.Arrays.fill(m, (r - first) * end + from, (r - first) * end + p + 1, 0f);
+                if (r + 1 == b || slots[r + 1] != slots[r] + 1) {
+                    int n = r + 1 - runStart;
+                    runList.add(new Run(runStart - first, n, new NDIndex().addSliceDim(runStart - first, r + 1 - first),
+                            new NDIndex().addSliceDim(slots[runStart], slots[runStart] + n).addAllDim()
+                                    .addSliceDim(0, end)));
+                    runStart = r + 1;
+                }
+            }
+            out.add(new Segment(first, rows, offsets[first], rows, end,
+                    manager.create(m, new Shape(rows, 1, 1, 1, end)), runList.toArray(new Run[0])));
+        }
+        return out.toArray(new Segment[0]);
     }
 }
