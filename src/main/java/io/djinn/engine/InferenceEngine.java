@@ -255,7 +255,7 @@ public final class InferenceEngine implements AutoCloseable {
         float[] uniforms = new float[batch.size()];
         for (int i = 0; i < batch.size(); i++) {
             Sequence s = batch.get(i);
-            rows.add(s.samplingRow());
+            rows.add(s.samplingRow(settings.maxContext()));
             // Drawn for greedy rows too, so a sequence's random stream does not depend on its temperature history.
             uniforms[i] = (float) s.random.nextDouble();
         }
@@ -265,6 +265,9 @@ public final class InferenceEngine implements AutoCloseable {
             Sequence s = batch.get(i);
             int token = next.tokens()[i];
             s.recordOutput(token);
+            if (s.constraint != null) {
+                s.constraint.accept(token);
+            }
             if (s.generated == 1) {
                 s.firstTokenNanos = now;
                 listener.firstToken((now - s.enqueuedNanos) / 1e9);
@@ -280,7 +283,7 @@ public final class InferenceEngine implements AutoCloseable {
                 s.cancel();
                 goOn = true;
             }
-            if (!goOn || s.params.isStopToken(token)) {
+            if (!goOn || s.params.isStopToken(token) || (s.constraint != null && s.constraint.isComplete())) {
                 finish(s, FinishReason.STOP, null);
             } else if (s.generated >= s.params.maxTokens() || s.length() >= settings.maxContext()) {
                 finish(s, FinishReason.LENGTH, null);

@@ -55,9 +55,13 @@ final class LogitsProcessor {
                 || !p.logitBias().isEmpty() || !p.badWords().isEmpty() || minTokensPending(row);
     }
 
+    /**
+     * A constrained row is left alone: its grammar decides when the document ends, and banning EOS in a state
+     * where the grammar allows only EOS would leave nothing to sample.
+     */
     private static boolean minTokensPending(Sampler.Row row) {
         SamplingParams p = row.params();
-        return row.outputLength() < p.minTokens() && (p.stopTokenIds().length > 0
+        return row.constraint() == null && row.outputLength() < p.minTokens() && (p.stopTokenIds().length > 0
                 || (!p.ignoreEos() && p.eosTokenIds().length > 0));
     }
 

@@ -35,7 +35,12 @@ public final class Sampler {
      * One sequence's view for sampling. {@code output} may be longer than {@code outputLength} (a growing buffer);
      * the arrays are read, never kept or changed.
      */
-    public record Row(SamplingParams params, int[] prompt, int[] output, int outputLength) {}
+    public record Row(SamplingParams params, int[] prompt, int[] output, int outputLength, TokenConstraint constraint,
+            int remainingTokens) {
+        public Row(SamplingParams params, int[] prompt, int[] output, int outputLength) {
+            this(params, prompt, output, outputLength, null, Integer.MAX_VALUE);
+        }
+    }
 
     /** @param logprobs one entry per row, null where the row did not ask for logprobs */
     public record Result(int[] tokens, TokenLogprobs[] logprobs) {}
@@ -54,7 +59,7 @@ public final class Sampler {
         if (processor == null || processor.vocab() != vocab) {
             processor = new LogitsProcessor(vocab);
         }
-        NDArray processed = processor.apply(scope, logits, rows);
+        NDArray processed = constrain(scope, processor.apply(scope, logits, rows), rows);
         int[] out = new int[batch];
         long[] greedy = processed.argMax(1).toLongArray();
         int sampled = 0;
@@ -68,6 +73,55 @@ public final class Sampler {
             draw(scope, processed, rows, uniforms, out);
         }
         return new Result(out, raw == null ? new TokenLogprobs[batch] : raw.finish(scope, out));
+    }
+
+    /**
+     * Adds -inf to the logits of every token a row's {@link TokenConstraint} does not allow, after the logit edits
+     * (a masked token stays -inf under any bias or penalty), before temperature and the cuts: every sampling
+     * parameter then works within the allowed set.
+     */
+    private static NDArray constrain(NDManager scope, NDArray logits, List<Row> rows) {
+        int constrained = 0;
+        for (Row row : rows) {
+            if (row.constraint() != null) {
+                constrained++;
+            }
+        }
+        if (constrained == 0) {
+            return logits;
+        }
+        int vocab = (int) logits.getShape().get(1);
+        float[] mask = new float[constrained * vocab];
+        java.util.Arrays.fill(mask, Float.NEGATIVE_INFINITY);
+        long[] which = new long[constrained];
+        int c = 0;
+        for (int b = 0; b < rows.size(); b++) {
+            Row row = rows.get(b);
+            if (row.constraint() == null) {
+                continue;
+            }
+            long[] words = row.constraint().allowed(Math.max(1, row.remainingTokens()));
+            int base = c * vocab;
+            for (int w = 0; w < words.length; w++) {
+                long bits = words[w];
+                while (bits != 0) {
+                    int id = (w << 6) + Long.numberOfTrailingZeros(bits);
+                    if (id >= vocab) {
+                        break;
+                    }
+                    mask[base + id] = 0f;
+                    bits &= bits - 1;
+                }
+            }
+            which[c++] = b;
+        }
+        NDArray additive = scope.create(mask, new Shape(constrained, vocab));
+        if (constrained == rows.size()) {
+            return logits.add(additive);
+        }
+        NDIndex at = new NDIndex("{}", scope.create(which));
+        logits.set(at, logits.get(scope, at).add(additive));
+        return logits;
     }
 
     /**

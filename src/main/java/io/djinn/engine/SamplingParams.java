@@ -29,12 +29,13 @@ import java.util.Map;
  * @param includeStopStrInOutput keep the matched stop string in the output
  * @param skipSpecialTokens leave special tokens out of the decoded text
  * @param spacesBetweenSpecialTokens put a space between adjacent special tokens in the decoded text
+ * @param constraint        makes each sequence's own {@link TokenConstraint} (structured output), or null
  */
 public record SamplingParams(double temperature, double topP, int topK, double minP, double presencePenalty,
         double frequencyPenalty, double repetitionPenalty, Map<Integer, Float> logitBias, List<int[]> badWords,
         int minTokens, Long seed, int maxTokens, int[] eosTokenIds, int[] stopTokenIds, boolean ignoreEos,
         int logprobs, List<String> stop, boolean includeStopStrInOutput, boolean skipSpecialTokens,
-        boolean spacesBetweenSpecialTokens) {
+        boolean spacesBetweenSpecialTokens, java.util.function.Supplier<TokenConstraint> constraint) {
 
     public static final double GREEDY_BELOW = 1e-5;
 
@@ -59,7 +60,8 @@ public record SamplingParams(double temperature, double topP, int topK, double m
                 .repetitionPenalty(repetitionPenalty).logitBias(logitBias).badWords(badWords).minTokens(minTokens)
                 .seed(seed).maxTokens(maxTokens).eosTokenIds(eosTokenIds).stopTokenIds(stopTokenIds)
                 .ignoreEos(ignoreEos).logprobs(logprobs).stop(stop).includeStopStrInOutput(includeStopStrInOutput)
-                .skipSpecialTokens(skipSpecialTokens).spacesBetweenSpecialTokens(spacesBetweenSpecialTokens);
+                .skipSpecialTokens(skipSpecialTokens).spacesBetweenSpecialTokens(spacesBetweenSpecialTokens)
+                .constraint(constraint);
     }
 
     public boolean greedy() {
@@ -87,7 +89,8 @@ public record SamplingParams(double temperature, double topP, int topK, double m
                 + ", repetitionPenalty=" + repetitionPenalty + ", logitBias=" + logitBias + ", badWords="
                 + badWords.size() + ", minTokens=" + minTokens + ", seed=" + seed + ", maxTokens=" + maxTokens
                 + ", eosTokenIds=" + Arrays.toString(eosTokenIds) + ", stopTokenIds=" + Arrays.toString(stopTokenIds)
-                + ", ignoreEos=" + ignoreEos + ", logprobs=" + logprobs + ", stop=" + stop.size() + " strings]";
+                + ", ignoreEos=" + ignoreEos + ", logprobs=" + logprobs + ", stop=" + stop.size() + " strings"
+                + (constraint != null ? ", constrained" : "") + "]";
     }
 
     /** Defaults are the no-op values: sampling at temperature 1 with nothing else applied. */
@@ -112,6 +115,7 @@ public record SamplingParams(double temperature, double topP, int topK, double m
         private boolean includeStopStrInOutput;
         private boolean skipSpecialTokens = true;
         private boolean spacesBetweenSpecialTokens = true;
+        private java.util.function.Supplier<TokenConstraint> constraint;
 
         public Builder temperature(double v) { temperature = v; return this; }
         public Builder topP(double v) { topP = v; return this; }
@@ -133,11 +137,13 @@ public record SamplingParams(double temperature, double topP, int topK, double m
         public Builder includeStopStrInOutput(boolean v) { includeStopStrInOutput = v; return this; }
         public Builder skipSpecialTokens(boolean v) { skipSpecialTokens = v; return this; }
         public Builder spacesBetweenSpecialTokens(boolean v) { spacesBetweenSpecialTokens = v; return this; }
+        public Builder constraint(java.util.function.Supplier<TokenConstraint> v) { constraint = v; return this; }
 
         public SamplingParams build() {
             return new SamplingParams(temperature, topP, topK, minP, presencePenalty, frequencyPenalty,
                     repetitionPenalty, logitBias, badWords, minTokens, seed, maxTokens, eosTokenIds, stopTokenIds,
-                    ignoreEos, logprobs, stop, includeStopStrInOutput, skipSpecialTokens, spacesBetweenSpecialTokens);
+                    ignoreEos, logprobs, stop, includeStopStrInOutput, skipSpecialTokens, spacesBetweenSpecialTokens,
+                    constraint);
         }
     }
 }

@@ -31,6 +31,8 @@ final class Sequence implements GenerationHandle {
     long firstTokenNanos;
     long lastTokenNanos;
     private volatile boolean cancelled;
+    /** This sequence's structured-output state, or null; it survives preemption with the output it describes. */
+    final TokenConstraint constraint;
 
     Sequence(long id, int[] prompt, SamplingParams params, Priority priority, TokenSink sink) {
         this.id = id;
@@ -40,6 +42,7 @@ final class Sequence implements GenerationHandle {
         this.sink = sink;
         this.random = params.seed() != null ? new SplittableRandom(params.seed()) : new SplittableRandom();
         this.enqueuedNanos = System.nanoTime();
+        this.constraint = params.constraint() == null ? null : params.constraint().get();
     }
 
     /** Prompt plus generated tokens. */
@@ -77,8 +80,10 @@ final class Sequence implements GenerationHandle {
         lastToken = token;
     }
 
-    Sampler.Row samplingRow() {
-        return new Sampler.Row(params, prompt, output, generated);
+    /** @param maxContext the engine's context limit, which ends a sequence like max_tokens does */
+    Sampler.Row samplingRow(int maxContext) {
+        int remaining = Math.min(params.maxTokens() - generated, maxContext - length());
+        return new Sampler.Row(params, prompt, output, generated, constraint, remaining);
     }
 
     boolean prefilling() {

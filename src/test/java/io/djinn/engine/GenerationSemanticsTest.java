@@ -190,4 +190,63 @@ class GenerationSemanticsTest {
         int[] otherSeed = generate(prompt, seeded.toBuilder().seed(99L).build()).tokens();
         assertFalse(java.util.Arrays.equals(alone, otherSeed), "another seed gives another sample");
     }
+
+    /**
+     * A constraint allowing, at step i, only ids congruent to i mod 7 (and completing after 12 tokens) is obeyed by
+     * greedy and sampled rows alike, whatever else they ask for, batched with unconstrained sequences.
+     */
+    @Test
+    void constraintMasksEveryStepWithAnySamplingParameters() {
+        int vocab = model.config().vocabSize();
+        class Modular implements TokenConstraint {
+            int step;
+
+            @Override
+            public long[] allowed(int remainingTokens) {
+                long[] words = new long[(vocab + 63) / 64];
+                for (int id = step % 7; id < vocab; id += 7) {
+                    words[id >>> 6] |= 1L << id;
+                }
+                return words;
+            }
+
+            @Override
+            public void accept(int tokenId) {
+                assertEquals(step % 7, tokenId % 7, "token " + tokenId + " at step " + step);
+                step++;
+            }
+
+            @Override
+            public boolean isComplete() {
+                return step == 12;
+            }
+        }
+        List<SamplingParams> variants = List.of(greedy(40).build(),
+                SamplingParams.builder().temperature(1.5).topK(20).seed(3L).maxTokens(40).build(),
+                SamplingParams.builder().temperature(0.8).topP(0.5).minP(0.05).presencePenalty(1.5)
+                        .repetitionPenalty(1.3).logitBias(Map.of(1, 50f, 2, -50f)).seed(4L).maxTokens(40).build(),
+                greedy(40).minTokens(30).badWords(List.of(new int[] {7})).build());
+        List<Multi<TextEvent>> streams = new ArrayList<>();
+        for (SamplingParams p : variants) {
+            streams.add(model.generate(tokenizer.encode("Constrained"), p.toBuilder().constraint(Modular::new).build(),
+                    Priority.DEFAULT));
+        }
+        streams.add(model.generate(tokenizer.encode("Free"), greedy(20).build(), Priority.DEFAULT));
+        List<Run> runs = Uni.join().all(streams.stream().map(m -> m.collect().asList()).toList()).andFailFast()
+                .await().atMost(Duration.ofSeconds(60)).stream().map(events -> {
+                    List<TextEvent.Delta> d = new ArrayList<>();
+                    events.subList(0, events.size() - 1).forEach(e -> d.add((TextEvent.Delta) e));
+                    return new Run(d, (TextEvent.Finished) events.getLast());
+                }).toList();
+        for (int r = 0; r < variants.size(); r++) {
+            int[] tokens = runs.get(r).tokens();
+            assertEquals(12, tokens.length, "variant " + r + " stops when its constraint completes");
+            assertEquals(FinishReason.STOP, runs.get(r).finished().reason());
+            for (int i = 0; i < tokens.length; i++) {
+                assertEquals(i % 7, tokens[i] % 7, "variant " + r + " token " + i);
+            }
+        }
+        assertTrue(IntStream.of(runs.get(2).tokens()).noneMatch(t -> t == 2), "a -50 bias still applies");
+        assertEquals(20, runs.get(4).tokens().length, "the unconstrained neighbour is untouched");
+    }
 }
