@@ -94,6 +94,7 @@ public final class ServeBenchmark {
 
     private Map<String, Object> measure(Map<String, String> o) throws Exception {
         int requests = Integer.parseInt(o.getOrDefault("requests", "32"));
+        int perWorker = Integer.parseInt(o.getOrDefault("requests-per-worker", "2"));
         int promptWords = Integer.parseInt(o.getOrDefault("prompt-tokens", "32"));
         int outputTokens = Integer.parseInt(o.getOrDefault("output-tokens", "64"));
         int[] levels = Stream.of(o.getOrDefault("concurrency", "1,16").split(",")).map(String::trim)
@@ -105,6 +106,7 @@ public final class ServeBenchmark {
 
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("requests_per_level", requests);
+        report.put("requests_per_worker", perWorker);
         report.put("prompt_words", promptWords);
         report.put("max_tokens", outputTokens);
         report.put("ramp_up_s", rampUp);
@@ -118,7 +120,7 @@ public final class ServeBenchmark {
         }
         List<Map<String, Object>> results = new ArrayList<>();
         for (int c : levels) {
-            Map<String, Object> l = level(c, Math.max(requests, 2 * c), promptWords, outputTokens, outputRange,
+            Map<String, Object> l = level(c, Math.max(requests, perWorker * c), promptWords, outputTokens, outputRange,
                     rampUp, random);
             results.add(l);
             System.out.printf("  concurrency %d done: %.1f output tok/s, TTFT p50/p90/p99 %s ms%n", c,
@@ -344,8 +346,9 @@ public final class ServeBenchmark {
         if (report.get("server") != null) {
             sb.append("  server: ").append(report.get("server")).append('\n');
         }
-        sb.append(String.format("  at least %d requests per level, prompt ~%s words, max_tokens %s, ramp-up %s s%n",
-                report.get("requests_per_level"), report.get("prompt_words"), report.get("max_tokens"),
+        sb.append(String.format("  at least %d requests per level and %d per worker, prompt ~%s words, max_tokens %s,"
+                + " ramp-up %s s%n", report.get("requests_per_level"), report.get("requests_per_worker"),
+                report.get("prompt_words"), report.get("max_tokens"),
                 report.get("ramp_up_s")));
         sb.append(String.format("%5s %6s %9s %8s %8s | %-26s | %-26s | %-26s%n", "conc", "ok", "out tok/s",
                 "req/s", "prompt", "TTFT ms p50/p90/p99", "TPOT ms p50/p90/p99", "ITL ms p50/p90/p99"));
@@ -392,7 +395,9 @@ public final class ServeBenchmark {
                   --model NAME           model field to send (default: none, the server's only model)
                   --api-key KEY          bearer token (default $OPENAI_API_KEY)
                   --concurrency LIST     comma-separated levels, each run in turn (default 1,16)
-                  --requests N           requests per level (default 32; at least twice the concurrency)
+                  --requests N           requests per level (default 32; at least K times the concurrency)
+                  --requests-per-worker K  at least K requests per worker (default 2); more shrink the share of
+                                         ramp-up and drain in a level's throughput
                   --prompt-tokens N      user prompt length in words, ~1 token each (default 32)
                   --output-tokens N      max_tokens, with ignore_eos so outputs have that length (default 64)
                   --ramp-up-s S          start the C workers of a level evenly over S seconds (default 0: at once)

@@ -81,10 +81,15 @@ public final class Sampler {
      * parameter then works within the allowed set.
      */
     private static NDArray constrain(NDManager scope, NDArray logits, List<Row> rows) {
+        long[][] allowed = new long[rows.size()][];
         int constrained = 0;
-        for (Row row : rows) {
+        for (int b = 0; b < rows.size(); b++) {
+            Row row = rows.get(b);
             if (row.constraint() != null) {
-                constrained++;
+                allowed[b] = row.constraint().allowed(Math.max(1, row.remainingTokens()));
+                if (allowed[b] != null) {
+                    constrained++;
+                }
             }
         }
         if (constrained == 0) {
@@ -96,11 +101,10 @@ public final class Sampler {
         long[] which = new long[constrained];
         int c = 0;
         for (int b = 0; b < rows.size(); b++) {
-            Row row = rows.get(b);
-            if (row.constraint() == null) {
+            long[] words = allowed[b];
+            if (words == null) {
                 continue;
             }
-            long[] words = row.constraint().allowed(Math.max(1, row.remainingTokens()));
             int base = c * vocab;
             for (int w = 0; w < words.length; w++) {
                 long bits = words[w];

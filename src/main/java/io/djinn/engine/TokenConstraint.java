@@ -9,7 +9,7 @@ public interface TokenConstraint {
 
     /**
      * The token ids allowed next, as bit words ({@code (words[id >>> 6] >>> id) & 1}); ids past the array are not
-     * allowed. Never empty.
+     * allowed. Never empty; null means every token is allowed at this step (a constraint that is not active yet).
      *
      * @param remainingTokens how many tokens the sequence may still generate, this one included
      */
