@@ -85,7 +85,15 @@ public record ChatCompletionRequest(
         @Size(max = 128, message = "may hold at most 128 tools")
                 List<@NotNull(message = "must hold tool objects") @JsonShape(JsonShape.Shape.TOOL) JsonNode> tools,
         @JsonProperty("tool_choice") @JsonShape(JsonShape.Shape.TOOL_CHOICE) JsonNode toolChoice,
-        @JsonProperty("parallel_tool_calls") Boolean parallelToolCalls) {
+        @JsonProperty("parallel_tool_calls") Boolean parallelToolCalls,
+        @JsonProperty("structured_outputs") @JsonShape(JsonShape.Shape.STRUCTURED_OUTPUTS) JsonNode structuredOutputs,
+        @JsonProperty("guided_json") JsonNode guidedJson,
+        @JsonProperty("guided_regex") String guidedRegex,
+        @JsonProperty("guided_choice") @Size(min = 1, max = 1024, message = "must hold 1 to 1024 strings")
+                List<@NotNull(message = "must hold strings") String> guidedChoice,
+        @JsonProperty("thinking_token_budget") @Min(value = -1, message = "must be -1 (no limit) or at least 0")
+                Integer thinkingTokenBudget,
+        @JsonProperty("include_reasoning") Boolean includeReasoning) {
 
     public boolean streaming() {
         return Boolean.TRUE.equals(stream);

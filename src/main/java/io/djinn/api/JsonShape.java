@@ -33,6 +33,8 @@ public @interface JsonShape {
         /** {@code tool_choice}: none, auto, required, or a named function. */
         TOOL_CHOICE,
         /** {@code response_format}: text, json_object, or json_schema with a name and a schema object. */
-        RESPONSE_FORMAT
+        RESPONSE_FORMAT,
+        /** vLLM's {@code structured_outputs}: exactly one of json, regex, choice, json_object. */
+        STRUCTURED_OUTPUTS
     }
 }

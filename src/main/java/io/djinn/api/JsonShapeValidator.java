@@ -28,6 +28,7 @@ public class JsonShapeValidator implements ConstraintValidator<JsonShape, JsonNo
             case TOOL -> tool(value);
             case TOOL_CHOICE -> toolChoice(value);
             case RESPONSE_FORMAT -> responseFormat(value);
+            case STRUCTURED_OUTPUTS -> structuredOutputs(value);
         };
         if (problem == null) {
             return true;
@@ -100,6 +101,56 @@ public class JsonShapeValidator implements ConstraintValidator<JsonShape, JsonNo
             return "must be \"none\", \"auto\", \"required\" or {\"type\":\"function\",\"function\":{\"name\":...}}";
         }
         return function(v.get("function"), false);
+    }
+
+    private static String structuredOutputs(JsonNode v) {
+        if (!v.isObject()) {
+            return "must be an object with one of json, regex, choice, json_object";
+        }
+        int kinds = 0;
+        for (var it = v.fieldNames(); it.hasNext();) {
+            String key = it.next();
+            JsonNode value = v.get(key);
+            if (value.isNull()) {
+                continue;
+            }
+            switch (key) {
+                case "json" -> {
+                    if (!value.isObject() && !value.isTextual()) {
+                        return "must have a JSON Schema (object or JSON text) as \"json\"";
+                    }
+                }
+                case "regex" -> {
+                    if (!value.isTextual()) {
+                        return "must have a string as \"regex\"";
+                    }
+                }
+                case "choice" -> {
+                    if (!value.isArray() || value.isEmpty()) {
+                        return "must have a non-empty array of strings as \"choice\"";
+                    }
+                    for (JsonNode c : value) {
+                        if (!c.isTextual()) {
+                            return "must have a non-empty array of strings as \"choice\"";
+                        }
+                    }
+                }
+                case "json_object" -> {
+                    if (!value.isBoolean()) {
+                        return "must have a boolean as \"json_object\"";
+                    }
+                    if (!value.asBoolean()) {
+                        continue;
+                    }
+                }
+                default -> {
+                    return "has '" + key + "', which this server does not support (supported: json, regex, choice, "
+                            + "json_object)";
+                }
+            }
+            kinds++;
+        }
+        return kinds == 1 ? null : "must have exactly one of json, regex, choice, json_object";
     }
 
     private static String responseFormat(JsonNode v) {

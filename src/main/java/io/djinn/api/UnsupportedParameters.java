@@ -29,17 +29,8 @@ final class UnsupportedParameters {
         NO_OP.put("use_beam_search", (v, body) -> v.isBoolean() && !v.asBoolean());
         NO_OP.put("allowed_token_ids", (v, body) -> false);
         NO_OP.put("prompt_logprobs", (v, body) -> false);
-        // Until constrained decoding exists, only plain text can be promised.
-        NO_OP.put("response_format", (v, body) -> "text".equals(v.path("type").asText()));
-        NO_OP.put("structured_outputs", (v, body) -> false);
-        NO_OP.put("guided_json", (v, body) -> false);
-        NO_OP.put("guided_regex", (v, body) -> false);
-        NO_OP.put("guided_choice", (v, body) -> false);
+        // EBNF grammars (vLLM's guided_grammar, structured_outputs.grammar) are not compiled.
         NO_OP.put("guided_grammar", (v, body) -> false);
-        // With tool_choice "none" the template shows the tools and the answer is plain text; every other choice
-        // needs tool-call parsing and constrained decoding.
-        NO_OP.put("tools", (v, body) -> "none".equals(body.path("tool_choice").asText(null)));
-        NO_OP.put("tool_choice", (v, body) -> v.isTextual() && v.asText().equals("none"));
         NO_OP.put("functions", (v, body) -> false);
         NO_OP.put("function_call", (v, body) -> v.isTextual() && v.asText().equals("none"));
         NO_OP.put("priority", (v, body) -> v.isIntegralNumber() && v.asLong() == 0);
@@ -49,8 +40,6 @@ final class UnsupportedParameters {
         NO_OP.put("web_search_options", (v, body) -> false);
         NO_OP.put("store", (v, body) -> v.isBoolean() && !v.asBoolean());
         NO_OP.put("metadata", (v, body) -> true);
-        NO_OP.put("thinking_token_budget", (v, body) -> false);
-        NO_OP.put("include_reasoning", (v, body) -> v.isBoolean() && v.asBoolean());
         NO_OP.put("return_tokens_as_token_ids", (v, body) -> v.isBoolean() && !v.asBoolean());
     }
 
@@ -62,7 +51,8 @@ final class UnsupportedParameters {
             "spaces_between_special_tokens", "truncate_prompt_tokens", "stream", "stream_options", "service_tier",
             "user", "add_generation_prompt", "continue_final_message", "add_special_tokens", "echo", "chat_template",
             "chat_template_kwargs", "documents", "reasoning_effort", "parallel_tool_calls", "prompt", "tokens",
-            "return_token_strs");
+            "return_token_strs", "response_format", "structured_outputs", "guided_json", "guided_regex",
+            "guided_choice", "tools", "tool_choice", "thinking_token_budget", "include_reasoning");
 
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 

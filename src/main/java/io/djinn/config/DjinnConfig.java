@@ -58,6 +58,20 @@ public interface DjinnConfig {
          */
         @WithDefault("16384")
         int maxOutputTokens();
+
+        /**
+         * How the model writes tool calls: {@code auto} (detected from the chat template), {@code hermes},
+         * {@code llama3_json}, {@code mistral}, or {@code none} (tools are shown to the template, never parsed).
+         */
+        @WithDefault("auto")
+        String toolCallFormat();
+
+        /**
+         * Whether output inside {@code <think>...</think>} is reasoning: {@code auto} (when the tokenizer has both
+         * markers as single tokens and the template uses them) or {@code none}.
+         */
+        @WithDefault("auto")
+        String reasoningParser();
     }
 
 
