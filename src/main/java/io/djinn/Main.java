@@ -3,6 +3,7 @@ package io.djinn;
 import io.djinn.bench.LimiterBenchmark;
 import io.djinn.bench.ModelBenchmark;
 import io.djinn.bench.ServeBenchmark;
+import io.djinn.bench.StructuredBenchmark;
 import io.djinn.checkpoint.CheckpointSpec;
 import io.djinn.checkpoint.CheckpointGenerator;
 import io.djinn.model.Architecture;
@@ -30,6 +31,10 @@ public class Main {
             case "bench-model" -> ModelBenchmark.run(options(rest));
             case "bench-serve" -> {
                 ServeBenchmark.run(options(rest));
+                System.exit(0);
+            }
+            case "bench-structured" -> {
+                StructuredBenchmark.run(options(rest));
                 System.exit(0);
             }
             case "bench-limiter" -> {
@@ -131,6 +136,6 @@ public class Main {
                       --requests N           measured requests (default 20000)
                       --warmup N             warm-up requests (default 5000)
                       --json FILE            also write the figures as JSON
-                """ + ServeBenchmark.USAGE);
+                """ + ServeBenchmark.USAGE + StructuredBenchmark.USAGE);
     }
 }

@@ -11,6 +11,9 @@ import io.djinn.ratelimit.RequestAdmission;
 import io.djinn.ratelimit.Reservation;
 import io.djinn.serving.ModelHost;
 import io.djinn.tokenizer.Tokenizer;
+import io.djinn.toolcall.AssistantAccumulator;
+import io.djinn.toolcall.AssistantMessage;
+import io.djinn.toolcall.AssistantOutputParser;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -47,7 +50,7 @@ public class ChatCompletions {
      * @param echo         text each choice's content starts with (echo of the final assistant message), or null
      */
     record Prepared(ChatCompletionRequest request, ServedModel model, int[] prompt, List<SamplingParams> choiceParams,
-            Priority priority, String serviceTier, String echo) {}
+            Priority priority, String serviceTier, String echo, OutputShaping.Plan shaping) {}
 
     public Uni<HttpReply> handle(byte[] body, Caller caller) {
         Prepared p;
@@ -74,7 +77,7 @@ public class ChatCompletions {
                 ? new LogprobsRenderer(p.model().tokenizer(), topLogprobs(p.request())) : null;
         if (p.request().streaming()) {
             ChunkStream stream = new ChunkStream(header, choices.size(), p.prompt().length,
-                    p.request().streamOptions(), p.echo(), logprobs);
+                    p.request().streamOptions(), p.echo(), logprobs, p.shaping());
             // The status is decided once the engine has taken every choice and produced its first event: a request it
             // refuses (queue full, queue timeout) still gets its 503 before the stream exists.
             // When one choice is refused, the choices that already started are cancelled: nobody will read them.
@@ -97,7 +100,7 @@ public class ChatCompletions {
         for (int i = 0; i < choices.size(); i++) {
             int index = i;
             results.add(choices.get(i).collect().asList().map(events -> ChoiceResult.of(index, events, p.echo(),
-                    logprobs)));
+                    logprobs, p.shaping())));
         }
         return Uni.join().all(results).andFailFast().map(list -> {
             List<ChatCompletion.Choice> out = new ArrayList<>();
@@ -118,13 +121,19 @@ public class ChatCompletions {
 
     /** One finished choice of a non-streamed answer. */
     private record ChoiceResult(ChatCompletion.Choice choice, TextEvent.Finished end) {
-        static ChoiceResult of(int index, List<TextEvent> events, String echo, LogprobsRenderer renderer) {
-            StringBuilder text = new StringBuilder(echo == null ? "" : echo);
+        /**
+         * The same parser a stream uses, fed the same deltas and accumulated the way a client accumulates a stream:
+         * streamed and non-streamed answers are the same message by construction.
+         */
+        static ChoiceResult of(int index, List<TextEvent> events, String echo, LogprobsRenderer renderer,
+                OutputShaping.Plan shaping) {
+            AssistantOutputParser parser = shaping.parser();
+            AssistantAccumulator message = new AssistantAccumulator();
             List<TokenLogprobs> logprobs = new ArrayList<>();
             TextEvent.Finished end = null;
             for (TextEvent e : events) {
                 if (e instanceof TextEvent.Delta d) {
-                    text.append(d.text());
+                    message.add(parser.feed(d.text()));
                     logprobs.addAll(d.logprobs());
                 } else if (e instanceof TextEvent.Finished f) {
                     end = f;
@@ -133,9 +142,18 @@ public class ChatCompletions {
             if (end == null) {
                 throw new IllegalStateException("generation ended without a finish event");
             }
+            AssistantMessage m = message.add(parser.finish()).message();
             ChoiceLogprobs lp = renderer == null ? null : new ChoiceLogprobs(renderer.render(logprobs), null);
-            return new ChoiceResult(new ChatCompletion.Choice(index,
-                    new ChatCompletion.Message("assistant", text.toString(), null), lp, end.reason().apiName()), end);
+            String content = (echo == null ? "" : echo) + m.content();
+            List<ChatCompletion.ToolCall> calls = new ArrayList<>();
+            for (var c : m.toolCalls()) {
+                calls.add(new ChatCompletion.ToolCall(c.id(), "function",
+                        new ChatCompletion.ToolCall.Function(c.name(), c.arguments())));
+            }
+            String reasoning = shaping.includeReasoning() && !m.reasoning().isEmpty() ? m.reasoning() : null;
+            return new ChoiceResult(new ChatCompletion.Choice(index, new ChatCompletion.Message("assistant",
+                    content.isEmpty() && !calls.isEmpty() ? null : content, null, reasoning, reasoning, calls), lp,
+                    ChunkStream.finishReason(end, !calls.isEmpty())), end);
         }
     }
 
@@ -183,6 +201,14 @@ public class ChatCompletions {
             throw ApiException.invalidParam("min_tokens", "'min_tokens' (" + minTokens + ") must not exceed the "
                     + "maximum output length (" + maxTokens + ").");
         }
+        OutputShaping.Plan shaping = OutputShaping.plan(req, model, config.model(), chat.text());
+        var eos = model.generationConfig().eosTokenIds();
+        int shortest = shaping.minTokens(eos);
+        if (shortest > maxTokens) {
+            throw ApiException.invalidParam(maxParam, "The output must follow '" + shaping.grammarSource()
+                    + "', whose shortest document takes " + shortest + " tokens, but at most " + maxTokens
+                    + " may be generated.");
+        }
         // Ids the model can produce and the tokenizer can spell.
         int vocab = Math.min(tokenizer.vocabSize(), model.config().vocabSize());
         var gen = model.generationConfig();
@@ -199,7 +225,8 @@ public class ChatCompletions {
                 .stopTokenIds(stopTokenIds(req, vocab)).ignoreEos(Boolean.TRUE.equals(req.ignoreEos()))
                 .logprobs(Boolean.TRUE.equals(req.logprobs()) ? topLogprobs(req) : -1).stop(stops(req))
                 .includeStopStrInOutput(Boolean.TRUE.equals(req.includeStopStrInOutput()))
-                .skipSpecialTokens(!Boolean.FALSE.equals(req.skipSpecialTokens()))
+                .skipSpecialTokens(!Boolean.FALSE.equals(req.skipSpecialTokens()) && !shaping.keepsSpecialTokens())
+                .constraint(shaping.constraint(eos))
                 .spacesBetweenSpecialTokens(!Boolean.FALSE.equals(req.spacesBetweenSpecialTokens())).build();
         List<SamplingParams> choices = new ArrayList<>();
         for (int i = 0; i < req.choices(); i++) {
@@ -208,7 +235,7 @@ public class ChatCompletions {
         boolean priority = "priority".equals(req.serviceTier());
         String echo = Boolean.TRUE.equals(req.echo()) ? chat.finalAssistantText() : null;
         return new Prepared(req, model, prompt, choices, priority ? Priority.HIGH : Priority.DEFAULT,
-                priority ? "priority" : "default", echo);
+                priority ? "priority" : "default", echo, shaping);
     }
 
     /**

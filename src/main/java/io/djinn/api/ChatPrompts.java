@@ -58,6 +58,10 @@ final class ChatPrompts {
         }
         if (spec.reasoningEffort() != null) {
             vars.put("reasoning_effort", spec.reasoningEffort());
+            // Qwen3-style templates switch thinking off with enable_thinking; an explicit kwarg still wins.
+            if ("none".equals(spec.reasoningEffort())) {
+                vars.putIfAbsent("enable_thinking", false);
+            }
         }
         List<Map<String, Object>> tools = null;
         if (spec.tools() != null) {

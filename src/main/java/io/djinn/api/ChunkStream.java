@@ -1,6 +1,8 @@
 package io.djinn.api;
 
 import io.djinn.engine.TextEvent;
+import io.djinn.toolcall.AssistantDelta;
+import io.djinn.toolcall.AssistantOutputParser;
 import io.smallrye.mutiny.Multi;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,13 +30,16 @@ final class ChunkStream {
     /** Completion tokens per choice so far, and cached prompt tokens; touched only by the serialised merge. */
     private final int[] completion;
     private int cachedTokens;
+    /** Each choice's output parser (reasoning, content, tool calls). */
+    private final AssistantOutputParser[] parsers;
+    private final boolean includeReasoning;
 
     /**
      * @param echo     text every choice starts with (vLLM's echo of the final assistant message), or null
      * @param logprobs renders token log-probabilities, or null when they were not asked for
      */
     ChunkStream(Header header, int choices, int promptTokens, StreamOptions options, String echo,
-            LogprobsRenderer logprobs) {
+            LogprobsRenderer logprobs, OutputShaping.Plan shaping) {
         this.header = header;
         this.promptTokens = promptTokens;
         this.includeUsage = options != null && options.usage();
@@ -42,6 +47,11 @@ final class ChunkStream {
         this.echo = echo;
         this.logprobs = logprobs;
         this.completion = new int[choices];
+        this.parsers = new AssistantOutputParser[choices];
+        for (int i = 0; i < choices; i++) {
+            parsers[i] = shaping.parser();
+        }
+        this.includeReasoning = shaping.includeReasoning();
     }
 
     Multi<String> render(List<Multi<TextEvent>> choices) {
@@ -69,23 +79,59 @@ final class ChunkStream {
     }
 
     private List<String> render(Indexed item) {
+        int index = item.index();
         return switch (item.event()) {
             case TextEvent.Delta d -> {
-                completion[item.index()] += d.tokenIds().length;
+                completion[index] += d.tokenIds().length;
                 boolean withLogprobs = logprobs != null && !d.logprobs().isEmpty();
-                if (d.text().isEmpty() && !withLogprobs) {
-                    yield List.of();
+                ChoiceLogprobs lp = withLogprobs ? new ChoiceLogprobs(logprobs.render(d.logprobs()), null) : null;
+                AssistantDelta parsed = parsers[index].feed(d.text());
+                ChatCompletionChunk.Delta delta = delta(parsed);
+                if (delta == null) {
+                    yield withLogprobs ? List.of(event(index, new ChatCompletionChunk.Delta(null, ""), lp, null))
+                            : List.of();
                 }
-                yield List.of(event(item.index(), new ChatCompletionChunk.Delta(null, d.text()),
-                        withLogprobs ? new ChoiceLogprobs(logprobs.render(d.logprobs()), null) : null, null));
+                yield List.of(event(index, delta, lp, null));
             }
             case TextEvent.Finished f -> {
-                completion[item.index()] = f.completionTokens();
+                completion[index] = f.completionTokens();
                 cachedTokens = Math.max(cachedTokens, f.cachedTokens());
-                yield List.of(event(item.index(), new ChatCompletionChunk.Delta(null, null), null,
-                        f.reason().apiName()));
+                List<String> out = new ArrayList<>(2);
+                ChatCompletionChunk.Delta rest = delta(parsers[index].finish());
+                if (rest != null) {
+                    out.add(event(index, rest, null, null));
+                }
+                out.add(event(index, new ChatCompletionChunk.Delta(null, null), null,
+                        finishReason(f, parsers[index].toolCallCount() > 0)));
+                yield out;
             }
         };
+    }
+
+    /** finish_reason {@code tool_calls} when the model stopped after calling tools, as OpenAI reports it. */
+    static String finishReason(TextEvent.Finished f, boolean calledTools) {
+        return calledTools && f.reason() == io.djinn.engine.FinishReason.STOP ? "tool_calls" : f.reason().apiName();
+    }
+
+    /** The parsed pieces as one OpenAI delta, or null when there is nothing to send. */
+    private ChatCompletionChunk.Delta delta(AssistantDelta parsed) {
+        String reasoning = includeReasoning && !parsed.reasoning().isEmpty() ? parsed.reasoning() : null;
+        String content = parsed.content().isEmpty() ? null : parsed.content();
+        List<ChatCompletionChunk.ToolCallDelta> calls = null;
+        if (!parsed.toolCalls().isEmpty()) {
+            calls = new ArrayList<>();
+            for (var c : parsed.toolCalls()) {
+                calls.add(c.first()
+                        ? new ChatCompletionChunk.ToolCallDelta(c.index(), c.id(), "function",
+                                new ChatCompletionChunk.ToolCallDelta.FunctionDelta(c.name(), c.arguments()))
+                        : new ChatCompletionChunk.ToolCallDelta(c.index(), null, null,
+                                new ChatCompletionChunk.ToolCallDelta.FunctionDelta(null, c.arguments())));
+            }
+        }
+        if (reasoning == null && content == null && calls == null) {
+            return null;
+        }
+        return new ChatCompletionChunk.Delta(null, content, reasoning, reasoning, calls);
     }
 
     private String event(int index, ChatCompletionChunk.Delta delta, ChoiceLogprobs lp, String finish) {
