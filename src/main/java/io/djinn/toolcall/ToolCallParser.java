@@ -172,15 +172,6 @@ public abstract sealed class ToolCallParser
         return ObjectStep.MORE;
     }
 
-    /** Whether a call object is open but its call not announced (then its text is held). */
-    final boolean objectOpen() {
-        return object != null;
-    }
-
-    final boolean objectStarted() {
-        return object != null && object.started();
-    }
-
     /** Passes everything to content, unchanged. */
     static final class PassThrough extends ToolCallParser {
 
