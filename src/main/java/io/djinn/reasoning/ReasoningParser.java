@@ -148,7 +148,7 @@ public final class ReasoningParser {
             state = State.REASONING;
             return;
         }
-        if (syntax.start().startsWith(partialMarker.toString())) {
+        if (isPrefix(partialMarker, syntax.start())) {
             return;
         }
         String held = leadSpace.toString() + partialMarker;
@@ -169,6 +169,10 @@ public final class ReasoningParser {
 
     /** Inside the reasoning: looks for the end marker, holding back a prefix of it. */
     private void reasoning(char c) {
+        if (partialMarker.isEmpty() && c != syntax.end().charAt(0)) {
+            reasoningText(c);
+            return;
+        }
         partialMarker.append(c);
         if (syntax.end().contentEquals(partialMarker)) {
             partialMarker.setLength(0);
@@ -176,7 +180,7 @@ public final class ReasoningParser {
             state = State.AFTER;
             return;
         }
-        if (syntax.end().startsWith(partialMarker.toString())) {
+        if (isPrefix(partialMarker, syntax.end())) {
             return;
         }
         String rest = partialMarker.substring(1);
@@ -200,6 +204,18 @@ public final class ReasoningParser {
         reasoningChars += pendingNewlines + 1;
         pendingNewlines = 0;
         reasoningBegun = true;
+    }
+
+    private static boolean isPrefix(CharSequence text, String marker) {
+        if (text.length() > marker.length()) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) != marker.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Split drain() {

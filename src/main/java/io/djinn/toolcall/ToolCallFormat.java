@@ -9,7 +9,10 @@ public enum ToolCallFormat {
     HERMES("hermes", new ToolCallSyntax("", "<tool_call>\n", "name", "arguments", "\n</tool_call>", "\n", "")),
     /** Llama 3.1/3.2/3.3: a bare JSON object per call, {@code ; } between calls. */
     LLAMA3_JSON("llama3_json", new ToolCallSyntax("", "", "name", "parameters", "", "; ", "")),
-    /** Mistral: {@code [TOOL_CALLS]} and a JSON array of calls. */
+    /**
+     * Mistral: {@code [TOOL_CALLS]} and a JSON array of calls. The marker is a special token in Mistral's tokenizers:
+     * the engine must keep it in the decoded text (vLLM turns skip_special_tokens off for this format).
+     */
     MISTRAL("mistral", new ToolCallSyntax("[TOOL_CALLS][", "", "name", "arguments", "", ", ", "]"));
 
     private final String configName;

@@ -117,7 +117,7 @@ public abstract sealed class ToolCallParser
      */
     final void step(char c) {
         List<String> markers = markers();
-        if (markers.isEmpty()) {
+        if (partialMarker.isEmpty() && !startsAMarker(markers, c)) {
             plain(c);
             return;
         }
@@ -130,8 +130,7 @@ public abstract sealed class ToolCallParser
             }
         }
         for (String marker : markers) {
-            if (marker.length() > partialMarker.length()
-                    && marker.regionMatches(0, partialMarker.toString(), 0, partialMarker.length())) {
+            if (isProperPrefix(partialMarker, marker)) {
                 return;
             }
         }
@@ -142,6 +141,27 @@ public abstract sealed class ToolCallParser
         for (int i = 0; i < rest.length(); i++) {
             step(rest.charAt(i));
         }
+    }
+
+    private static boolean startsAMarker(List<String> markers, char c) {
+        for (String marker : markers) {
+            if (marker.charAt(0) == c) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isProperPrefix(CharSequence text, String marker) {
+        if (text.length() >= marker.length()) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) != marker.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Starts a call object at its '{'. */
