@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  * is a separator and dropped (so "Let me check.\n&lt;tool_call&gt;..." has content "Let me check."); before content
  * it is content, except after calls when no content came before them (it only separated the calls from the text);
  * at the end of the output it is content unless the message has calls. An output without calls thus keeps every
- * character.
+ * character (except an empty Mistral list, {@code [TOOL_CALLS][]}, which is dropped).
  */
 final class DeltaCollector implements CallObjectParser.Listener {
 
