@@ -46,6 +46,19 @@ public enum ToolCallFormat {
     }
 
     /**
+     * The format configured as {@code djinn.model.tool-call-format}: {@code auto} detects it from the chat template
+     * ({@link #detect}), {@code none} turns parsing off (empty), anything else is a format's name ({@link #fromName}).
+     */
+    public static Optional<ToolCallFormat> resolve(String configured, String chatTemplate) {
+        String value = configured.trim().toLowerCase(Locale.ROOT);
+        return switch (value) {
+            case "auto" -> detect(chatTemplate);
+            case "none" -> Optional.empty();
+            default -> Optional.of(fromName(value));
+        };
+    }
+
+    /**
      * The format a chat template teaches its model, judged from the template's source text; empty when it shows
      * none (then tool calls are not parsed). The markers are tested first, because they are unambiguous:
      * {@code <tool_call>} is Hermes, {@code [TOOL_CALLS]} is Mistral. Llama 3.x templates have no call marker; they

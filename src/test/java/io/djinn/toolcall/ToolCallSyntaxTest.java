@@ -101,6 +101,12 @@ class ToolCallSyntaxTest {
         for (ToolCallFormat format : ToolCallFormat.values()) {
             assertEquals(format, ToolCallFormat.fromName(format.configName()));
         }
+        assertEquals(Optional.of(ToolCallFormat.HERMES), ToolCallFormat.resolve("auto", "<tool_call>"));
+        assertEquals(Optional.empty(), ToolCallFormat.resolve("auto", "no tools here"));
+        assertEquals(Optional.empty(), ToolCallFormat.resolve("none", "<tool_call>"));
+        assertEquals(Optional.of(ToolCallFormat.MISTRAL), ToolCallFormat.resolve("mistral", "<tool_call>"),
+                "configuration overrides the template");
+        assertThrows(IllegalArgumentException.class, () -> ToolCallFormat.resolve("pythonic", ""));
     }
 
     @Test
