@@ -1,0 +1,114 @@
+package io.djinn.toolcall;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Llama 3.1/3.2/3.3 JSON tool calls: the output is {@code {"name": "f", "parameters": {...}}} ("arguments" is
+ * accepted too), optionally after {@code <|python_tag|>}, several separated by {@code ;}. Only an output that starts
+ * (after whitespace) with '{' or the tag is read as calls; anything else is content from there on, as is text after
+ * the calls that is not a further call. An object without a parameters/arguments key is not a call here (as in
+ * vLLM), so that a JSON answer such as {"name": "Ada", "age": 36} stays content.
+ */
+final class Llama3JsonToolCallParser extends ToolCallParser {
+
+    static final String PYTHON_TAG = "<|python_tag|>";
+    private static final List<String> TAG = List.of(PYTHON_TAG);
+
+    private enum State {
+        /** The start of the output: whitespace, then '{' or the tag. */
+        LEAD,
+        /** After the tag: '{' expected. */
+        TAGGED,
+        /** Inside a call object. */
+        OBJECT,
+        /** After an object: ';' or the end. */
+        AFTER_OBJECT,
+        /** After ';': the next object, possibly tagged. */
+        NEXT,
+        /** The announced call's arguments broke: the rest of the output is arguments. */
+        RECOVER,
+        /** Not calls: everything is content. */
+        CONTENT
+    }
+
+    private State state = State.LEAD;
+
+    Llama3JsonToolCallParser(Supplier<String> ids) {
+        super(ids, true);
+    }
+
+    @Override
+    List<String> markers() {
+        return state == State.LEAD || state == State.NEXT ? TAG : List.of();
+    }
+
+    @Override
+    void plain(char c) {
+        switch (state) {
+            case LEAD, TAGGED, NEXT -> {
+                if (JsonScanner.isSpace(c)) {
+                    out.hold(c);
+                } else if (c == '{') {
+                    object(openObject(c), c);
+                } else {
+                    revert(c);
+                }
+            }
+            case OBJECT -> object(feedObject(c), c);
+            case AFTER_OBJECT -> {
+                if (JsonScanner.isSpace(c)) {
+                    out.hold(c);
+                } else if (c == ';') {
+                    out.hold(c);
+                    state = State.NEXT;
+                } else {
+                    revert(c);
+                }
+            }
+            case RECOVER -> out.arguments(String.valueOf(c));
+            case CONTENT -> out.content(c);
+        }
+    }
+
+    private void object(ObjectStep step, char c) {
+        switch (step) {
+            case MORE -> state = State.OBJECT;
+            case CLOSED -> state = State.AFTER_OBJECT;
+            case REVERTED -> {
+                state = State.CONTENT;
+                step(c);
+            }
+            case RECOVER -> {
+                state = State.RECOVER;
+                step(c);
+            }
+            case CLOSED_BEFORE -> {
+                state = State.AFTER_OBJECT;
+                step(c);
+            }
+        }
+    }
+
+    private void revert(char c) {
+        out.releaseHeld();
+        state = State.CONTENT;
+        step(c);
+    }
+
+    @Override
+    void marker(String marker) {
+        out.hold(marker);
+        state = State.TAGGED;
+    }
+
+    @Override
+    void end() {
+        if (state == State.NEXT) {
+            out.dropHeld(); // calls cut after their separator
+        } else {
+            out.releaseHeld();
+        }
+        state = State.CONTENT;
+    }
+}
