@@ -3,7 +3,6 @@ package io.djinn.structured;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * One sequence's position in a grammar: which tokens may come next ({@link #allowed}), advanced by the chosen token
@@ -27,7 +26,7 @@ public final class GrammarConstraint {
     private Frontier frontier;
     private boolean ended;
     private final long[] scratch;
-    private final Map<RuleDfa, AtomicReferenceArray<StateMask>> tables = new IdentityHashMap<>();
+    private final Map<RuleDfa, RuleDfa.MaskTable> tables = new IdentityHashMap<>();
     private final Map<ExitKey, int[][]> exitMemo = new HashMap<>();
 
     private record ExitKey(StateMask mask, Stack caller) {
@@ -134,21 +133,23 @@ public final class GrammarConstraint {
         return ended || frontier.complete;
     }
 
+    /** The parser state (tests compare masks with a token-by-token reference). */
+    Frontier frontier() {
+        return frontier;
+    }
+
     private StateMask mask(RuleDfa dfa, int state) {
-        AtomicReferenceArray<StateMask> table = tables.get(dfa);
+        RuleDfa.MaskTable table = tables.get(dfa);
         if (table == null) {
             table = dfa.masks(vocab);
             tables.put(dfa, table);
         }
         StateMask m = table.get(state);
         if (m == null) {
-            m = StateMask.build(vocab, dfa, state);
-            // Racing builders compute the same mask; the first one stays. Past the vocabulary's cap, masks are
+            // Racing builders compute the same mask; the first one stays. Past the vocabulary's budget, masks are
             // used once and dropped (each step then pays the walk).
-            if (vocab.cachedMaskBytes.get() < TokenVocabulary.MASK_CACHE_BYTES
-                    && table.compareAndSet(state, null, m)) {
-                vocab.cachedMaskBytes.addAndGet(m.bytes());
-            }
+            m = StateMask.build(vocab, dfa, state);
+            table.offer(state, m);
         }
         return m;
     }

@@ -4,9 +4,6 @@ import static io.djinn.structured.Node.call;
 import static io.djinn.structured.Node.literal;
 import static io.djinn.structured.Node.optional;
 import static io.djinn.structured.Node.seq;
-
-import java.util.List;
-
 /**
  * The JSON lexicon shared by every JSON grammar. Output is compact: no whitespace anywhere except one optional space
  * after ':' and after ',' (a model may be used to emitting them; anything more would let a noisy model emit
@@ -68,10 +65,5 @@ final class JsonRules {
 
     private static Node digits(int lo, int hi) {
         return new Node.Bytes('0' + lo, '0' + hi);
-    }
-
-    /** Names of the shared rules, for the cost accounting in tests. */
-    static List<Rule> shared() {
-        return List.of(STRING, INTEGER, NUMBER, BOOLEAN, NULL, VALUE, OBJECT, ARRAY);
     }
 }

@@ -1,8 +1,10 @@
 package io.djinn.structured;
 
+import java.lang.ref.Cleaner;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -13,6 +15,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 final class RuleDfa {
     private static final AtomicInteger IDS = new AtomicInteger();
+    /** Gives a collected rule's cached mask bytes back to its vocabulary's budget. */
+    private static final Cleaner CLEANER = Cleaner.create();
 
     final Rule rule;
     final int id = IDS.incrementAndGet();
@@ -39,7 +43,40 @@ final class RuleDfa {
     final boolean[] tail;
 
     /** Token masks of this rule's states, per vocabulary (weak: vocabularies may come and go with models). */
-    private final Map<TokenVocabulary, AtomicReferenceArray<StateMask>> masks = new WeakHashMap<>();
+    private final Map<TokenVocabulary, MaskTable> masks = new WeakHashMap<>();
+
+    /**
+     * The cached masks of one rule for one vocabulary, and their size, counted in the vocabulary's budget for as
+     * long as the rule lives (per-request grammars come and go; their masks must not use the budget up forever).
+     */
+    static final class MaskTable {
+        final AtomicReferenceArray<StateMask> masks;
+        private final AtomicLong bytes = new AtomicLong();
+        private final AtomicLong budgetUsed;
+
+        private MaskTable(int size, AtomicLong budgetUsed) {
+            this.masks = new AtomicReferenceArray<>(size);
+            this.budgetUsed = budgetUsed;
+        }
+
+        StateMask get(int state) {
+            return masks.get(state);
+        }
+
+        /** Caches the mask unless another thread was first or the vocabulary's budget is spent. */
+        void offer(int state, StateMask m) {
+            if (budgetUsed.get() < TokenVocabulary.MASK_CACHE_BYTES && masks.compareAndSet(state, null, m)) {
+                bytes.addAndGet(m.bytes());
+                budgetUsed.addAndGet(m.bytes());
+            }
+        }
+
+        private Runnable release() {
+            AtomicLong own = bytes;
+            AtomicLong budget = budgetUsed;
+            return () -> budget.addAndGet(-own.get());
+        }
+    }
 
     RuleDfa(Rule rule, int size, int classes, int[] byteClass, int[] next, boolean[] accept, int[] dist) {
         this.rule = rule;
@@ -77,9 +114,15 @@ final class RuleDfa {
         return dist[0];
     }
 
-    AtomicReferenceArray<StateMask> masks(TokenVocabulary vocab) {
+    MaskTable masks(TokenVocabulary vocab) {
         synchronized (masks) {
-            return masks.computeIfAbsent(vocab, v -> new AtomicReferenceArray<>(size));
+            MaskTable t = masks.get(vocab);
+            if (t == null) {
+                t = new MaskTable(size, vocab.cachedMaskBytes);
+                masks.put(vocab, t);
+                CLEANER.register(this, t.release());
+            }
+            return t;
         }
     }
 

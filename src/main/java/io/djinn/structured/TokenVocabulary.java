@@ -17,8 +17,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * embedding) are never allowed.
  */
 public final class TokenVocabulary {
-    /** Cap on the bytes of cached masks per vocabulary; past it, masks are computed per step instead of cached. */
-    static final long MASK_CACHE_BYTES = 512L << 20;
+    /**
+     * Cap on the bytes of cached masks per vocabulary (a dense mask of a 150,000-token vocabulary is 19 KB; most
+     * states have small sparse masks); past it, new masks are computed per step instead of cached.
+     */
+    static final long MASK_CACHE_BYTES = 256L << 20;
 
     final int modelVocabSize;
     final int words;
