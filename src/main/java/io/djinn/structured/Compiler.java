@@ -23,6 +23,8 @@ final class Compiler {
     /** Bounds that keep a hostile schema or regex from exhausting memory. */
     static final int MAX_NFA_STATES = 1_000_000;
     static final int MAX_DFA_STATES = 200_000;
+    /** Total NFA states over all DFA states of a rule: bounds the memory of an ambiguous regex's subsets. */
+    static final long MAX_SUBSET_STATES = 2_000_000;
 
     static synchronized RuleDfa compile(Rule root) {
         if (root.dfa != null) {
@@ -470,7 +472,19 @@ final class Compiler {
         int[] mark = new int[nn];
         int[] stamp = {0};
         Map<Key, Integer> ids = new HashMap<>();
-        List<int[]> sets = new ArrayList<>();
+        List<int[]> sets = new ArrayList<>() {
+            private long total;
+
+            @Override
+            public boolean add(int[] set) {
+                total += set.length;
+                if (total > MAX_SUBSET_STATES) {
+                    throw new SchemaException("", "grammar too ambiguous to compile (subset construction exceeds "
+                            + MAX_SUBSET_STATES + " states)");
+                }
+                return super.add(set);
+            }
+        };
         IntList next = new IntList(1024);
         List<Rule[]> callRules = new ArrayList<>();
         List<int[]> callReturns = new ArrayList<>();

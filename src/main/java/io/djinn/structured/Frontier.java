@@ -12,6 +12,12 @@ import java.util.Arrays;
  */
 final class Frontier {
     private static final Stack[] NO_STACKS = new Stack[0];
+    /**
+     * At most this many parses are followed at once. Only a grammar ambiguous across rules at every nesting level
+     * (anyOf of two $refs that both recurse) can exceed it; the cheapest parses are then kept, which narrows the
+     * language but keeps every output valid and every budget met.
+     */
+    static final int MAX_STACKS = 128;
 
     final Stack[] stacks;
     final boolean complete;
@@ -132,6 +138,10 @@ final class Frontier {
         }
         if (on == 0 && !complete) {
             return null;
+        }
+        if (on > MAX_STACKS) {
+            Arrays.sort(out, 0, on, (a, b) -> Integer.compare(a.cost, b.cost));
+            on = MAX_STACKS;
         }
         return new Frontier(on == 0 ? NO_STACKS : Arrays.copyOf(out, on), complete);
     }

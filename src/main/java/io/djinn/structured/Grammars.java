@@ -26,6 +26,9 @@ public final class Grammars {
 
     private record RegexKey(String pattern) {}
 
+    /** Keyed by the schema's text: property order matters (it is the emission order), JsonNode.equals ignores it. */
+    private record SchemaKey(String json) {}
+
     /** json_object: any JSON document whose top level is an object. */
     public static Grammar jsonObject() {
         return checked(JsonRules.OBJECT);
@@ -33,7 +36,8 @@ public final class Grammars {
 
     /** json_schema (strict): documents valid against the schema; see {@link JsonSchemaCompiler} for the subset. */
     public static Grammar jsonSchema(JsonNode schema) {
-        return cached(schema.deepCopy(), s -> checked(JsonSchemaCompiler.compile((JsonNode) s)));
+        JsonNode copy = schema.deepCopy();
+        return cached(new SchemaKey(copy.toString()), k -> checked(JsonSchemaCompiler.compile(copy)));
     }
 
     /** Whole-output match of a regular expression; see {@link RegexParser} for the syntax. */

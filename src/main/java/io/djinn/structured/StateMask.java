@@ -1,6 +1,8 @@
 package io.djinn.structured;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * What one DFA state allows, independently of the stack under it (the adaptive token mask cache of XGrammar):
@@ -89,64 +91,107 @@ final class StateMask {
         }
     }
 
+    /**
+     * Walks the vocabulary trie from the state. A token whose bytes the state's frame (with whatever it calls)
+     * consumes entirely is accepted here, with its cost; a token refused here but whose path passed a point where
+     * the frame may return (an "exit") is kept with the bytes after each such point, for the caller to check.
+     * Tokens accepted here are not also followed through exits: their exit paths could only be cheaper when the
+     * budget is nearly spent, where judging them by their in-frame cost merely leaves them out (single-byte tokens
+     * are always exact, so a shortest completion stays available). Following them would copy the rest of every
+     * token after every exit, quadratic for a state like the end of {@code [a-z]+}.
+     */
     static StateMask build(TokenVocabulary vocab, RuleDfa dfa, int state) {
         Trie trie = vocab.trie;
-        Frontier[] fr = new Frontier[trie.maxDepth + 1];
-        fr[0] = new Frontier(new Stack[] {new Stack(dfa, state, null)}, false);
+        int depthCap = trie.maxDepth + 1;
+        // Per depth, the parser state after that many bytes of the current path: either a single stack whose top
+        // is a plain state (kept unboxed: the common case, e.g. inside a string, allocates nothing) or a frontier.
+        boolean[] single = new boolean[depthCap];
+        RuleDfa[] singleDfa = new RuleDfa[depthCap];
+        int[] singleState = new int[depthCap];
+        Stack[] singleParent = new Stack[depthCap];
+        Frontier[] fr = new Frontier[depthCap];
+        single[0] = true;
+        singleDfa[0] = dfa;
+        singleState[0] = state;
         IntList ids = new IntList(64);
         IntList costs = new IntList(64);
-        IntList exitNodes = new IntList();
+        List<byte[]> rest = new ArrayList<>();
+        IntList restIds = new IntList();
+        int[] exitDepths = new int[depthCap];
+        int exits = 0;
         int n = trie.size;
         for (int i = 0; i < n; ) {
             int d = trie.depth[i];
-            Frontier f = fr[d - 1].step(trie.label[i] & 0xFF);
-            if (f == null) {
+            while (exits > 0 && exitDepths[exits - 1] >= d) {
+                exits--; // that exit was on another branch
+            }
+            int b = trie.label[i] & 0xFF;
+            Frontier f = null;
+            boolean alive;
+            int cost = 0;
+            if (single[d - 1]) {
+                RuleDfa sd = singleDfa[d - 1];
+                int t = sd.next(singleState[d - 1], b);
+                alive = t >= 0;
+                if (alive && sd.simple[t]) {
+                    single[d] = true;
+                    singleDfa[d] = sd;
+                    singleState[d] = t;
+                    singleParent[d] = singleParent[d - 1];
+                    cost = sd.dist[t] + (singleParent[d] == null ? 0 : singleParent[d].cost);
+                } else if (alive) {
+                    f = Frontier.close(new Stack[] {new Stack(sd, t, singleParent[d - 1])}, 1);
+                    alive = f != null;
+                }
+            } else {
+                f = fr[d - 1].step(b);
+                alive = f != null;
+            }
+            if (!alive) {
+                if (exits > 0) {
+                    for (int k = trie.idStart[i]; k < trie.idStart[trie.end[i]]; k++) {
+                        byte[] bytes = vocab.bytes[trie.ids[k]];
+                        for (int e = 0; e < exits; e++) {
+                            rest.add(Arrays.copyOfRange(bytes, exitDepths[e], bytes.length));
+                            restIds.add(trie.ids[k]);
+                        }
+                    }
+                }
                 i = trie.end[i];
                 continue;
             }
-            fr[d] = f;
-            int a = trie.idStart[i];
-            int b = trie.idStart[i + 1];
-            if (a < b) {
-                int c = f.minCost();
-                for (int k = a; k < b; k++) {
-                    ids.add(trie.ids[k]);
-                    costs.add(c);
-                }
+            boolean exit = false;
+            if (f != null) {
+                store(f, d, single, singleDfa, singleState, singleParent, fr);
+                cost = f.minCost();
+                exit = f.complete;
             }
-            if (f.complete && trie.end[i] > i + 1) {
-                exitNodes.add(i);
+            for (int k = trie.idStart[i]; k < trie.idStart[i + 1]; k++) {
+                ids.add(trie.ids[k]);
+                costs.add(cost);
+            }
+            if (exit && trie.end[i] > i + 1) {
+                exitDepths[exits++] = d;
             }
             i++;
         }
-        return of(vocab, ids.toArray(), costs.toArray(), exits(vocab, exitNodes));
+        Trie exitTrie = rest.isEmpty() ? null : Trie.build(rest.toArray(new byte[0][]), restIds.toArray(), rest.size());
+        return of(vocab, ids.toArray(), costs.toArray(), exitTrie);
     }
 
-    /** The tokens below the exit nodes, minus the bytes before the exit. */
-    private static Trie exits(TokenVocabulary vocab, IntList exitNodes) {
-        if (exitNodes.isEmpty()) {
-            return null;
+    /** Keeps a frontier for the next depth, unboxed when it is a single stack on a plain state. */
+    private static void store(Frontier f, int d, boolean[] single, RuleDfa[] singleDfa, int[] singleState,
+                              Stack[] singleParent, Frontier[] fr) {
+        if (f.stacks.length == 1 && !f.complete && f.stacks[0].dfa.simple[f.stacks[0].state]) {
+            Stack s = f.stacks[0];
+            single[d] = true;
+            singleDfa[d] = s.dfa;
+            singleState[d] = s.state;
+            singleParent[d] = s.parent;
+        } else {
+            single[d] = false;
+            fr[d] = f;
         }
-        Trie trie = vocab.trie;
-        int count = 0;
-        for (int k = 0; k < exitNodes.size(); k++) {
-            int e = exitNodes.get(k);
-            count += trie.idStart[trie.end[e]] - trie.idStart[e + 1];
-        }
-        byte[][] rest = new byte[count][];
-        int[] ids = new int[count];
-        int n = 0;
-        for (int k = 0; k < exitNodes.size(); k++) {
-            int e = exitNodes.get(k);
-            int depth = trie.depth[e];
-            for (int j = trie.idStart[e + 1]; j < trie.idStart[trie.end[e]]; j++) {
-                int id = trie.ids[j];
-                byte[] b = vocab.bytes[id];
-                rest[n] = Arrays.copyOfRange(b, depth, b.length);
-                ids[n++] = id;
-            }
-        }
-        return Trie.build(rest, ids, n);
     }
 
     private static StateMask of(TokenVocabulary vocab, int[] ids, int[] costs, Trie exits) {

@@ -309,10 +309,55 @@ class GrammarTest {
     }
 
     @Test
-    void schemaGrammarsAreCachedBySchema() throws Exception {
+    void schemaGrammarsAreCachedBySchemaText() throws Exception {
         String s = "{\"type\":\"object\",\"properties\":{\"x\":{\"type\":\"integer\"}}}";
         assertSame(schema(s), schema(s));
         assertSame(Grammars.regex("a+"), Grammars.regex("a+"));
+        // Same schema for JsonNode.equals, but the emission order differs.
+        Grammar ab = schema("{\"properties\":{\"a\":{\"type\":\"null\"},\"b\":{\"type\":\"null\"}},"
+                + "\"required\":[\"a\",\"b\"]}");
+        Grammar ba = schema("{\"properties\":{\"b\":{\"type\":\"null\"},\"a\":{\"type\":\"null\"}},"
+                + "\"required\":[\"a\",\"b\"]}");
+        accepts(ab, "{\"a\":null,\"b\":null}");
+        rejects(ab, "{\"b\":null,\"a\":null}");
+        accepts(ba, "{\"b\":null,\"a\":null}");
+    }
+
+    @Test
+    void largeSchemasCompileQuickly() throws Exception {
+        StringBuilder sb = new StringBuilder("{\"type\":\"object\",\"properties\":{");
+        for (int i = 0; i < 300; i++) {
+            sb.append(i == 0 ? "" : ",").append("\"field").append(i).append("\":{\"type\":\"object\",\"properties\":{");
+            for (int j = 0; j < 8; j++) {
+                sb.append(j == 0 ? "" : ",").append("\"p").append(j).append("\":{\"type\":[\"string\",\"integer\"]}");
+            }
+            sb.append("},\"required\":[\"p0\"]}");
+        }
+        sb.append(",\"choice\":{\"enum\":[");
+        for (int i = 0; i < 2000; i++) {
+            sb.append(i == 0 ? "" : ",").append("\"value number ").append(i).append('"');
+        }
+        sb.append("]}},\"required\":[\"field7\",\"choice\"]}");
+        long t0 = System.nanoTime();
+        Grammar g = schema(sb.toString());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 5000, "compiled in " + ms + " ms");
+        accepts(g, "{\"field7\":{\"p0\":1},\"choice\":\"value number 1999\"}");
+        rejects(g, "{\"field7\":{\"p0\":1},\"choice\":\"value number 2000\"}");
+    }
+
+    @Test
+    void pathologicalGrammarsAreRefusedOrBounded() throws Exception {
+        // Ambiguous across rules at every level: parses would double with each '['; the frontier keeps a bounded set.
+        Grammar g = schema("{\"$defs\":{\"a\":{\"type\":\"array\",\"items\":{\"$ref\":\"#\"}},"
+                + "\"b\":{\"type\":\"array\",\"items\":{\"$ref\":\"#\"}}},\"anyOf\":[{\"$ref\":\"#/$defs/a\"},"
+                + "{\"$ref\":\"#/$defs/b\"}]}");
+        String deep = "[".repeat(30) + "]".repeat(30);
+        assertTrue(matches(g, deep));
+        Frontier f = Frontier.start(((Rule) g).compiled()).step("[".repeat(30).getBytes(StandardCharsets.UTF_8));
+        assertTrue(f.stacks.length <= Frontier.MAX_STACKS);
+        // Ambiguous repetition: the subset construction would blow up.
+        assertThrows(SchemaException.class, () -> Grammars.regex("(\\w+\\s?){1,1000}x"));
     }
 
     @Test
