@@ -18,6 +18,11 @@ import java.util.Map;
  * <p><b>Cost of a step.</b> The mask is the union, over the stacks of the current state, of the cached mask of the
  * top DFA state (filtered by the budget only when the budget is nearly spent), plus the tokens that finish the top
  * frame mid-token, checked against the real stack through a small trie (memoized per stack).
+ *
+ * <p><b>For the engine.</b> Stop the sequence when {@link #isComplete()} (only EOS would be allowed, and nothing if
+ * the vocabulary has no EOS id), even if min_tokens is not reached; masking EOS there (min_tokens, ignore_eos) would
+ * leave no token. Refuse a request whose max_tokens is below {@link #minTokens()}. Tokens from outside the mask
+ * (forced prefixes) may be passed to {@link #accept} as long as the grammar allows them.
  */
 public final class GrammarConstraint {
     private static final int MEMO_LIMIT = 256;

@@ -11,8 +11,8 @@
  *       {@code repeat(item, separator, min, max)}. Unsupported schema keywords or regex syntax throw
  *       {@link io.djinn.structured.SchemaException}, whose {@code path()} names the place (for instance
  *       {@code properties.age.minimum}): a 400 for the request.</li>
- *   <li>{@link io.djinn.structured.TokenVocabulary#of} indexes a tokenizer's token bytes once (about a second for
- *       150,000 tokens); one per served model.</li>
+ *   <li>{@link io.djinn.structured.TokenVocabulary#of} indexes a tokenizer's token bytes once (a few hundred
+ *       milliseconds for 150,000 tokens); one per served model.</li>
  *   <li>{@link io.djinn.structured.GrammarConstraint} is one sequence's cursor: {@code allowed(remainingTokens)}
  *       returns the allowed ids as a bitset over the model's vocabulary (the engine adds -inf to the others before
  *       sampling), {@code accept(token)} advances, {@code isComplete()} says the document is finished and nothing
