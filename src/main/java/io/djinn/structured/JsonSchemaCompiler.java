@@ -249,11 +249,10 @@ final class JsonSchemaCompiler {
         List<Node> members = new ArrayList<>();
         boolean[] isRequired = new boolean[props.size()];
         int i = 0;
-        for (Iterator<Map.Entry<String, JsonNode>> it = props.fields(); it.hasNext(); i++) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : props.properties()) {
             members.add(Node.seq(literal(quote(e.getKey())), JsonRules.COLON,
                     schema(e.getValue(), join(path, "properties." + e.getKey()))));
-            isRequired[i] = required.contains(e.getKey());
+            isRequired[i++] = required.contains(e.getKey());
         }
         return Node.seq(literal("{"), new Node.Members(members, isRequired, JsonRules.COMMA), literal("}"));
     }
@@ -322,8 +321,7 @@ final class JsonSchemaCompiler {
             List<Node> parts = new ArrayList<>();
             parts.add(literal("{"));
             boolean first = true;
-            for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : v.properties()) {
                 if (!first) {
                     parts.add(JsonRules.COMMA);
                 }

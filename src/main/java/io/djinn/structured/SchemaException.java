@@ -5,6 +5,8 @@ package io.djinn.structured;
  * malformed value, or a grammar with no finite document. The API layer turns it into a 400 naming {@link #path()}.
  */
 public final class SchemaException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final String path;
 
     /**

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -64,8 +63,7 @@ final class TestVocab {
             TokenizerGenerator.Result result = TokenizerGenerator.write(dir, 1024);
             JsonNode json = new ObjectMapper().readTree(dir.resolve("tokenizer.json").toFile());
             byte[][] table = new byte[result.vocabSize()][];
-            for (Iterator<Map.Entry<String, JsonNode>> it = json.path("model").path("vocab").fields(); it.hasNext(); ) {
-                var e = it.next();
+            for (Map.Entry<String, JsonNode> e : json.path("model").path("vocab").properties()) {
                 table[e.getValue().asInt()] = ByteLevel.decodeToken(e.getKey());
             }
             for (JsonNode a : json.path("added_tokens")) {
