@@ -204,10 +204,10 @@ public class ChatCompletions {
         OutputShaping.Plan shaping = OutputShaping.plan(req, model, config.model(), chat.text());
         var eos = model.generationConfig().eosTokenIds();
         int shortest = shaping.minTokens(eos);
-        if (shortest > maxTokens) {
+        if (shortest > 0 && shortest + 1 > maxTokens) {
             throw ApiException.invalidParam(maxParam, "The output must follow '" + shaping.grammarSource()
-                    + "', whose shortest document takes " + shortest + " tokens, but at most " + maxTokens
-                    + " may be generated.");
+                    + "', whose shortest document takes " + shortest + " tokens plus one to end it, but at most "
+                    + maxTokens + " may be generated.");
         }
         // Ids the model can produce and the tokenizer can spell.
         int vocab = Math.min(tokenizer.vocabSize(), model.config().vocabSize());

@@ -137,12 +137,7 @@ final class OutputShaping {
             this.model = model;
             this.modelVocab = model.config().vocabSize();
             String template = model.chatTemplate() == null ? null : model.chatTemplate().source();
-            String format = config.toolCallFormat().trim();
-            this.toolFormat = switch (format) {
-                case "auto" -> ToolCallFormat.detect(template).orElse(null);
-                case "none" -> null;
-                default -> ToolCallFormat.fromName(format);
-            };
+            this.toolFormat = ToolCallFormat.resolve(config.toolCallFormat(), template).orElse(null);
             ReasoningSyntax syntax = "none".equals(config.reasoningParser().trim()) ? null
                     : ReasoningSyntax.detect(template).orElse(null);
             OptionalInt start = syntax == null ? OptionalInt.empty() : model.tokenizer().tokenId(syntax.start());

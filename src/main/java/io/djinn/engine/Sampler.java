@@ -86,7 +86,9 @@ public final class Sampler {
         for (int b = 0; b < rows.size(); b++) {
             Row row = rows.get(b);
             if (row.constraint() != null) {
-                allowed[b] = row.constraint().allowed(Math.max(1, row.remainingTokens()));
+                // one token is kept back for EOS: a grammar that could go on after a complete document (a number, a
+                // list of tool calls) must be complete before the last token, so that it can still stop with EOS
+                allowed[b] = row.constraint().allowed(Math.max(1, row.remainingTokens() - 1));
                 if (allowed[b] != null) {
                     constrained++;
                 }

@@ -155,4 +155,85 @@ class OpenAiSdkTest {
         assertEquals(logprobTokens, usage.completionTokens());
         assertEquals(usage.promptTokens() + usage.completionTokens(), usage.totalTokens());
     }
+
+    /** The structured answer the SDK derives its JSON Schema from (strict mode) and parses back. */
+    public static class Person {
+        public String name;
+        public long age;
+        public List<String> tags;
+        public Boolean member;
+    }
+
+    /** A function tool the SDK derives from a class; its arguments parse back into it. */
+    public static class GetWeather {
+        public String city;
+        public long days;
+    }
+
+    private ChatCompletionCreateParams.Builder noisy(long seed) {
+        return ChatCompletionCreateParams.builder().model(ChatCompletionsApiTest.MODEL)
+                .addUserMessage("Answer in the requested shape.").maxCompletionTokens(200).temperature(1.5)
+                .seed(seed).putAdditionalBodyProperty("top_k", com.openai.core.JsonValue.from(40))
+                .putAdditionalBodyProperty("reasoning_effort", com.openai.core.JsonValue.from("none"));
+    }
+
+    @Test
+    void structuredOutputParsesPlainAndStreamed() {
+        for (long seed = 1; seed <= 3; seed++) {
+            var params = noisy(seed).responseFormat(Person.class).build();
+            var answer = client.chat().completions().create(params);
+            Person plain = answer.choices().get(0).message().content().orElseThrow();
+            assertTrue(plain.name != null && plain.tags != null);
+
+            var accumulator = com.openai.helpers.ChatCompletionAccumulator.create();
+            try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions()
+                    .createStreaming(params.rawParams())) {
+                stream.stream().forEach(accumulator::accumulate);
+            }
+            Person streamed = accumulator.chatCompletion(Person.class).choices().get(0).message().content()
+                    .orElseThrow();
+            assertEquals(plain.name, streamed.name);
+            assertEquals(plain.age, streamed.age);
+            assertEquals(plain.tags, streamed.tags);
+        }
+    }
+
+    @Test
+    void toolCallsParsePlainAndStreamed() {
+        for (long seed = 1; seed <= 3; seed++) {
+            var params = noisy(seed).addTool(GetWeather.class).toolChoice(
+                    com.openai.models.chat.completions.ChatCompletionToolChoiceOption.Auto.REQUIRED).build();
+            ChatCompletion c = client.chat().completions().create(params);
+            c.validate();
+            var choice = c.choices().get(0);
+            assertEquals("tool_calls", choice.finishReason().asString());
+            var calls = choice.message().toolCalls().orElseThrow();
+            assertTrue(!calls.isEmpty());
+            for (var call : calls) {
+                var fn = call.asFunction();
+                assertTrue(fn.id().startsWith("call_"));
+                assertEquals("GetWeather", fn.function().name());
+                GetWeather args = fn.function().arguments(GetWeather.class);
+                assertTrue(args.city != null);
+            }
+
+            var accumulator = com.openai.helpers.ChatCompletionAccumulator.create();
+            try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+                stream.stream().forEach(chunk -> {
+                    chunk.validate();
+                    accumulator.accumulate(chunk);
+                });
+            }
+            var streamed = accumulator.chatCompletion().choices().get(0);
+            assertEquals("tool_calls", streamed.finishReason().asString());
+            var streamedCalls = streamed.message().toolCalls().orElseThrow();
+            assertEquals(calls.size(), streamedCalls.size());
+            for (int i = 0; i < calls.size(); i++) {
+                assertEquals(calls.get(i).asFunction().function().arguments(),
+                        streamedCalls.get(i).asFunction().function().arguments());
+                assertEquals(calls.get(i).asFunction().function().arguments(GetWeather.class).days,
+                        streamedCalls.get(i).asFunction().function().arguments(GetWeather.class).days);
+            }
+        }
+    }
 }
