@@ -185,7 +185,7 @@ class ChatCompletionsApiTest {
             max_tokens zero       | {"messages":[{"role":"user","content":"x"}],"max_tokens":0} | 400 | invalid_request_error | invalid_value | max_tokens
             max_tokens too big    | {"messages":[{"role":"user","content":"x"}],"max_tokens":4090} | 400 | invalid_request_error | context_length_exceeded | max_tokens
             n out of range        | {"messages":[{"role":"user","content":"x"}],"n":0} | 400 | invalid_request_error | invalid_value | n
-            tools not supported   | {"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f"}}]} | 400 | invalid_request_error | unsupported_parameter | tools
+            guided grammar        | {"messages":[{"role":"user","content":"x"}],"guided_grammar":"root ::= x"} | 400 | invalid_request_error | unsupported_parameter | guided_grammar
             """)
     void badInputGetsOpenAiShapedError(String name, String body, int status, String type, String code, String param) {
         var r = post(body).then().statusCode(status).contentType(ContentType.JSON)

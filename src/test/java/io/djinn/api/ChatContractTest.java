@@ -102,14 +102,20 @@ class ChatContractTest {
             truncate beyond context    | "truncate_prompt_tokens":4096          | invalid_value | truncate_prompt_tokens
             service_tier unknown       | "service_tier":"flex"                  | invalid_value | service_tier
             reasoning_effort unknown   | "reasoning_effort":"max"               | invalid_value | reasoning_effort
-            response_format json       | "response_format":{"type":"json_object"} | unsupported_parameter | response_format
+            schema keyword unsupported | "response_format":{"type":"json_schema","json_schema":{"name":"d","schema":{"type":"string","format":"date"}}} | invalid_value | response_format.json_schema.schema.format
+            structured_outputs grammar | "structured_outputs":{"grammar":"root ::= x"} | invalid_value | structured_outputs
+            structured_outputs two     | "structured_outputs":{"regex":"a","choice":["b"]} | invalid_value | structured_outputs
+            guided_grammar             | "guided_grammar":"root ::= x"          | unsupported_parameter | guided_grammar
+            two constraints            | "guided_regex":"a+","guided_choice":["a"] | invalid_value | guided_choice
+            regex lookahead            | "guided_regex":"(?=a)a"                | invalid_value | guided_regex
+            thinking budget negative   | "thinking_token_budget":-2             | invalid_value | thinking_token_budget
             response_format bad type   | "response_format":{"type":"xml"}       | invalid_value | response_format
             response_format no schema  | "response_format":{"type":"json_schema"} | invalid_value | response_format
             tools malformed            | "tools":[{"type":"function"}]          | invalid_value | tools[0]
-            tools without none         | "tools":[{"type":"function","function":{"name":"f"}}] | unsupported_parameter | tools
+            named tool not in tools    | "tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"function","function":{"name":"g"}} | invalid_value | tool_choice
             tool_choice unknown        | "tool_choice":"always"                 | invalid_value | tool_choice
-            tool_choice auto           | "tool_choice":"auto"                   | unsupported_parameter | tool_choice
-            tool_choice named          | "tool_choice":{"type":"function","function":{"name":"f"}} | unsupported_parameter | tool_choice
+            tool_choice without tools  | "tool_choice":"required"               | invalid_value | tool_choice
+            tool_choice named no tools | "tool_choice":{"type":"function","function":{"name":"f"}} | invalid_value | tool_choice
             length_penalty not 1       | "length_penalty":2                     | unsupported_parameter | length_penalty
             early_stopping true        | "early_stopping":true                  | unsupported_parameter | early_stopping
             stream_options w/o stream  | "stream_options":{"include_usage":true} | invalid_value | stream_options
