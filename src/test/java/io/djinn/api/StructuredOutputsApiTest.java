@@ -348,6 +348,38 @@ class StructuredOutputsApiTest {
                 assertTrue(m.hasNonNull("reasoning_content"), m.toString());
                 assertEquals(m.path("reasoning_content").asText(), m.path("reasoning").asText());
             }
+            // streamed: the same split, reasoning in reasoning_content deltas, never in content
+            body.put("stream", true);
+            body.remove("logprobs");
+            StringBuilder reasoning = new StringBuilder();
+            StringBuilder streamedContent = new StringBuilder();
+            for (JsonNode chunk : SseEvents.chunks(post(body).then().statusCode(200).extract().asString())) {
+                for (JsonNode c : chunk.path("choices")) {
+                    JsonNode d = c.path("delta");
+                    if (d.hasNonNull("reasoning_content")) {
+                        reasoning.append(d.path("reasoning_content").asText());
+                        assertEquals(d.path("reasoning_content").asText(), d.path("reasoning").asText());
+                    }
+                    if (d.hasNonNull("content")) {
+                        streamedContent.append(d.path("content").asText());
+                    }
+                }
+            }
+            assertEquals(m.path("reasoning_content").asText(""), reasoning.toString());
+            assertEquals(content, streamedContent.toString());
+        }
+    }
+
+    @Test
+    void reasoningEffortNoneSwitchesThinkingOffInTheTemplate() throws Exception {
+        String base = "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+        for (String effort : List.of("none", "high")) {
+            JsonNode tokens = Json.MAPPER.readTree(given().contentType(ContentType.JSON)
+                    .body(base + ",\"reasoning_effort\":\"" + effort + "\"}").post("/tokenize").then()
+                    .statusCode(200).extract().asString()).path("tokens");
+            String prompt = given().contentType(ContentType.JSON).body("{\"tokens\":" + tokens + "}")
+                    .post("/detokenize").then().statusCode(200).extract().path("prompt");
+            assertEquals(effort.equals("none"), prompt.endsWith("<think>\n\n</think>\n\n"), effort + ": " + prompt);
         }
     }
 }
