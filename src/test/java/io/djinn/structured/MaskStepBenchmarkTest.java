@@ -13,7 +13,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The benchmark helper runs (small vocabulary, always), and the measurement on a 150,000-token generated vocabulary
- * (only with {@code -Ddjinn.bench.structured=true}: training the tokenizer takes a while).
+ * (only with {@code -Dbench.structured=true}: training the tokenizer takes a while).
  */
 class MaskStepBenchmarkTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -39,7 +39,7 @@ class MaskStepBenchmarkTest {
     }
 
     @Test
-    @EnabledIfSystemProperty(named = "djinn.bench.structured", matches = "true")
+    @EnabledIfSystemProperty(named = "bench.structured", matches = "true")
     void largeVocabulary() throws Exception {
         Path dir = Files.createTempDirectory("djinn-bench-vocab");
         long t0 = System.nanoTime();
