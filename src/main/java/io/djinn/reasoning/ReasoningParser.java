@@ -5,8 +5,8 @@ package io.djinn.reasoning;
  *
  * <p>Reasoning is the text between the start and end markers. Where it starts depends on the prompt: if the prompt
  * opened the block ({@link ReasoningSyntax#promptOpensReasoning}), the output is reasoning until the end marker (a
- * start marker repeated at its very beginning is dropped); otherwise the output is reasoning only if it begins, after
- * optional whitespace, with the start marker. After the end marker everything is content, markers included.
+ * start marker repeated at its very beginning, after optional whitespace, is dropped); otherwise the output is
+ * reasoning only if its first characters are the start marker. After the end marker everything is content, markers included.
  * Newlines right after the start marker, right before the end marker and right after it are dropped (the Qwen3
  * template strips them when it renders the message back, so a conversation re-renders to the same text). An output
  * that ends inside the reasoning (cut by max_tokens) is reasoning to its last character.
@@ -135,9 +135,13 @@ public final class ReasoningParser {
         }
     }
 
-    /** At the output's start: whitespace, then either the start marker or anything else. */
+    /**
+     * At the output's start: the start marker or anything else. Leading whitespace is skipped only where the prompt
+     * opened the block; otherwise a reasoning block must open the output at its first character (as the thinking
+     * budget sees it, and as vLLM's parsers do), so that a model answering with whitespace is not held back.
+     */
     private void lead(char c) {
-        if (partialMarker.isEmpty() && Character.isWhitespace(c)) {
+        if (state == State.OPENED && partialMarker.isEmpty() && Character.isWhitespace(c)) {
             leadSpace.append(c);
             return;
         }

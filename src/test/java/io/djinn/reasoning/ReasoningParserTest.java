@@ -55,8 +55,9 @@ class ReasoningParserTest {
     void reasoningWhenTheOutputOpensIt() {
         assertEquals(new Result("Let me think.", "The answer is 4."),
                 parse(false, "<think>\nLet me think.\n</think>\n\nThe answer is 4."));
-        assertEquals(new Result("a\n\nb", "c"), parse(false, "  \n<think>a\n\nb</think>c"),
-                "whitespace before the marker; inner newlines kept");
+        assertEquals(new Result("a\n\nb", "c"), parse(false, "<think>a\n\nb</think>c"), "inner newlines kept");
+        assertEquals(new Result("", "  \n<think>a</think>c"), parse(false, "  \n<think>a</think>c"),
+                "a marker after leading whitespace does not open reasoning: the whitespace is not held back");
         assertEquals(new Result("", "Answer"), parse(false, "<think>\n\n</think>\n\nAnswer"), "empty reasoning");
         assertEquals(new Result("", "  indented"), parse(false, "<think></think>\n  indented"),
                 "only newlines are stripped after the end marker");
