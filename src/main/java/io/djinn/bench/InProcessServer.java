@@ -1,54 +1,33 @@
 package io.djinn.bench;
 
-import io.djinn.Main;
-import io.djinn.checkpoint.CheckpointGenerator;
-import io.djinn.checkpoint.CheckpointSpec;
-import io.djinn.model.Architecture;
 import io.quarkus.runtime.Quarkus;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Djinn started in the benchmark's JVM on a loopback port, on a generated (or given) checkpoint. */
 final class InProcessServer implements AutoCloseable {
     private final String baseUrl;
     private final String description;
-    private final Path generated;
+    private final BenchCheckpoint checkpoint;
     private final Thread thread;
 
-    private InProcessServer(String baseUrl, String description, Path generated, Thread thread) {
+    private InProcessServer(String baseUrl, String description, BenchCheckpoint checkpoint, Thread thread) {
         this.baseUrl = baseUrl;
         this.description = description;
-        this.generated = generated;
+        this.checkpoint = checkpoint;
         this.thread = thread;
     }
 
     static InProcessServer start(Map<String, String> o) throws Exception {
-        Path dir;
-        Path generated = null;
-        String what;
-        if (o.containsKey("model-dir")) {
-            dir = Path.of(o.get("model-dir"));
-            what = dir.toString();
-        } else {
-            Architecture arch = Architecture.parse(o.getOrDefault("arch", "llama")).orElseThrow();
-            Map<String, String> gen = new LinkedHashMap<>(o);
-            gen.putIfAbsent("preset", "smollm-135m");
-            gen.remove("model");
-            CheckpointSpec spec = Main.specFrom(gen, arch);
-            generated = Files.createTempDirectory("djinn-bench-serve");
-            dir = generated.resolve("model");
-            System.out.printf("Generating %s %s checkpoint into %s ...%n", gen.get("preset"), arch.hfName(), dir);
-            CheckpointGenerator.generate(spec, dir);
-            what = gen.get("preset") + " (" + arch.hfName() + ", generated)";
-        }
+        BenchCheckpoint checkpoint = BenchCheckpoint.of(o, "model-dir", Map.of("preset", "smollm-135m"));
+        Path dir = checkpoint.dir();
+        String what = checkpoint.description();
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -66,7 +45,7 @@ final class InProcessServer implements AutoCloseable {
         String url = "http://127.0.0.1:" + port;
         waitReady(url);
         String desc = what + ", " + seqs + " sequences x " + len + " tokens, float32, in-process";
-        return new InProcessServer(url, desc, generated, t);
+        return new InProcessServer(url, desc, checkpoint, t);
     }
 
     private static void waitReady(String url) throws Exception {
@@ -99,8 +78,6 @@ final class InProcessServer implements AutoCloseable {
     public void close() throws Exception {
         Quarkus.asyncExit();
         thread.join(Duration.ofSeconds(30));
-        if (generated != null) {
-            CheckpointGenerator.deleteRecursively(generated);
-        }
+        checkpoint.close();
     }
 }

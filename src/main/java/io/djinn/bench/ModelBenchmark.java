@@ -6,10 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.djinn.DjlEnvironment;
-import io.djinn.Main;
-import io.djinn.checkpoint.CheckpointGenerator;
-import io.djinn.checkpoint.CheckpointSpec;
-import io.djinn.model.Architecture;
 import io.djinn.model.KvCache;
 import io.djinn.model.LlamaModel;
 import java.nio.file.Files;
@@ -29,26 +25,8 @@ public final class ModelBenchmark {
 
     public static void run(Map<String, String> o) throws Exception {
         DjlEnvironment.init();
-        Path dir;
-        Path generated = null;
-        if (o.containsKey("model")) {
-            dir = Path.of(o.get("model"));
-        } else {
-            Architecture arch = Architecture.parse(o.getOrDefault("arch", "llama")).orElseThrow();
-            Map<String, String> gen = new LinkedHashMap<>(o);
-            gen.putIfAbsent("preset", "smollm-135m");
-            CheckpointSpec spec = Main.specFrom(gen, arch);
-            generated = Files.createTempDirectory("djinn-bench");
-            dir = generated.resolve("model");
-            System.out.printf("Generating %s %s checkpoint into %s ...%n", gen.get("preset"), arch.hfName(), dir);
-            CheckpointGenerator.generate(spec, dir);
-        }
-        try {
-            measure(dir, o);
-        } finally {
-            if (generated != null) {
-                CheckpointGenerator.deleteRecursively(generated);
-            }
+        try (BenchCheckpoint checkpoint = BenchCheckpoint.of(o, "model", Map.of("preset", "smollm-135m"))) {
+            measure(checkpoint.dir(), o);
         }
     }
 

@@ -6,9 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.djinn.DjlEnvironment;
-import io.djinn.Main;
-import io.djinn.checkpoint.CheckpointGenerator;
-import io.djinn.checkpoint.CheckpointSpec;
 import io.djinn.engine.GenerationConfig;
 import io.djinn.engine.InferenceEngine;
 import io.djinn.engine.Priority;
@@ -16,7 +13,6 @@ import io.djinn.engine.SamplingParams;
 import io.djinn.engine.ServedModel;
 import io.djinn.engine.TextEvent;
 import io.djinn.engine.TokenConstraint;
-import io.djinn.model.Architecture;
 import io.djinn.model.LlamaModel;
 import io.djinn.structured.Grammar;
 import io.djinn.structured.GrammarConstraint;
@@ -91,27 +87,9 @@ public final class StructuredBenchmark {
 
     public static void run(Map<String, String> o) throws Exception {
         DjlEnvironment.init();
-        Path dir;
-        Path generated = null;
-        if (o.containsKey("model")) {
-            dir = Path.of(o.get("model"));
-        } else {
-            Map<String, String> gen = new LinkedHashMap<>(o);
-            gen.putIfAbsent("preset", "smollm-135m");
-            gen.putIfAbsent("vocab", "150000");
-            CheckpointSpec spec = Main.specFrom(gen, Architecture.LLAMA);
-            generated = Files.createTempDirectory("djinn-bench-structured");
-            dir = generated.resolve("model");
-            System.out.printf("Generating %s checkpoint with a %s-token vocabulary into %s ...%n", gen.get("preset"),
-                    gen.get("vocab"), dir);
-            CheckpointGenerator.generate(spec, dir);
-        }
-        try {
-            measure(dir, o);
-        } finally {
-            if (generated != null) {
-                CheckpointGenerator.deleteRecursively(generated);
-            }
+        try (BenchCheckpoint checkpoint = BenchCheckpoint.of(o, "model",
+                Map.of("preset", "smollm-135m", "vocab", "150000"))) {
+            measure(checkpoint.dir(), o);
         }
     }
 
