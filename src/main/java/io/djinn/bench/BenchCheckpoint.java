@@ -37,6 +37,8 @@ record BenchCheckpoint(Path dir, String description, Path temporary) implements 
         gen.remove("model");
         CheckpointSpec spec = Main.specFrom(gen, arch);
         Path temporary = Files.createTempDirectory("djinn-bench");
+        // Quarkus' exit can end the JVM before a caller's close runs: the hook deletes the folder then.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(temporary)));
         Path dir = temporary.resolve("model");
         System.out.printf("Generating %s %s checkpoint (vocabulary %d) into %s ...%n", gen.get("preset"),
                 arch.hfName(), spec.vocabSize(), dir);
@@ -51,11 +53,17 @@ record BenchCheckpoint(Path dir, String description, Path temporary) implements 
     @Override
     public void close() {
         if (temporary != null) {
-            try {
-                CheckpointGenerator.deleteRecursively(temporary);
-            } catch (IOException e) {
-                System.err.println("could not delete " + temporary + ": " + e);
+            deleteQuietly(temporary);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            if (Files.exists(dir)) {
+                CheckpointGenerator.deleteRecursively(dir);
             }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("could not delete " + dir + ": " + e);
         }
     }
 }

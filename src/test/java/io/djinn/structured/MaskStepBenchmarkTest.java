@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.djinn.checkpoint.TokenizerGenerator;
 import io.djinn.tokenizer.Tokenizer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -40,8 +39,7 @@ class MaskStepBenchmarkTest {
 
     @Test
     @EnabledIfSystemProperty(named = "bench.structured", matches = "true")
-    void largeVocabulary() throws Exception {
-        Path dir = Files.createTempDirectory("djinn-bench-vocab");
+    void largeVocabulary(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         long t0 = System.nanoTime();
         TokenizerGenerator.Result gen = TokenizerGenerator.write(dir, 150_000);
         long t1 = System.nanoTime();
