@@ -98,6 +98,16 @@ public class ModelHost {
         Path dir = resolveCheckpoint();
         Device device = device(config.model().device());
         DataType dtype = dtype(config.model().dtype(), device);
+        // Settings the first request would trip over are checked before loading.
+        try {
+            io.djinn.toolcall.ToolCallFormat.resolve(config.model().toolCallFormat(), null);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("djinn.model.tool-call-format: " + e.getMessage() + ", auto or none");
+        }
+        if (!java.util.Set.of("auto", "none").contains(config.model().reasoningParser().trim())) {
+            throw new IllegalArgumentException("djinn.model.reasoning-parser must be auto or none, not '"
+                    + config.model().reasoningParser() + "'");
+        }
         ModelConfig modelConfig = ModelConfig.read(dir);
         LOG.infof("Loading %s (%s, %d layers, hidden %d) from %s on %s as %s", modelConfig.architecture().hfName(),
                 modelConfig.architecture(), modelConfig.numHiddenLayers(), modelConfig.hiddenSize(), dir, device,
