@@ -203,7 +203,7 @@ public class ChatCompletions {
         }
         OutputShaping.Plan shaping = OutputShaping.plan(req, model, config.model(), chat.text());
         var eos = model.generationConfig().eosTokenIds();
-        int shortest = shaping.minTokens(eos);
+        int shortest = shaping.minTokens();
         if (shortest > 0 && shortest + 1 > maxTokens) {
             throw ApiException.invalidParam(maxParam, "The output must follow '" + shaping.grammarSource()
                     + "', whose shortest document takes " + shortest + " tokens plus one to end it, but at most "

@@ -18,10 +18,8 @@ import io.djinn.toolcall.ToolCallIds;
 import io.djinn.toolcall.ToolCallParser;
 import io.djinn.toolcall.ToolCallSyntax;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -39,15 +37,6 @@ final class OutputShaping {
             2048, "high", 8192, "xhigh", -1);
 
     private static final Map<ServedModel, ModelSupport> SUPPORT = new ConcurrentHashMap<>();
-    /** Compiled grammars by their source, so a schema sent again reuses its compiled form (and its mask cache). */
-    private static final Map<String, Grammar> GRAMMARS = java.util.Collections.synchronizedMap(
-            new LinkedHashMap<>(64, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Grammar> eldest) {
-                    return size() > 256;
-                }
-            });
-
     /**
      * One request's plan.
      *
@@ -58,9 +47,12 @@ final class OutputShaping {
      * @param promptOpensReasoning the rendered prompt ends inside an open thinking block
      * @param thinkingBudget  thinking tokens allowed, -1 for no limit
      * @param includeReasoning whether the reasoning is returned
+     * @param vocabulary      the model's token bytes for masks (null without a grammar)
+     * @param minTokens       tokens the grammar's shortest document takes (0 without a grammar)
      */
     record Plan(Grammar grammar, String grammarSource, ToolCallFormat toolFormat, ReasoningSyntax reasoning,
-            boolean promptOpensReasoning, int thinkingBudget, boolean includeReasoning, ModelSupport support) {
+            boolean promptOpensReasoning, int thinkingBudget, boolean includeReasoning, ModelSupport support,
+            TokenVocabulary vocabulary, int minTokens) {
 
         boolean parsesOutput() {
             return toolFormat != null || reasoning != null;
@@ -77,21 +69,14 @@ final class OutputShaping {
             if (grammar == null && !budgeted) {
                 return null;
             }
-            TokenVocabulary vocab = grammar == null ? null : support.vocabulary(eosIds);
-            int minTokens = grammar == null ? 0 : new GrammarConstraint(grammar, vocab).minTokens();
             return () -> {
-                TokenConstraint answer = grammar == null ? null : adapt(new GrammarConstraint(grammar, vocab));
+                TokenConstraint answer = grammar == null ? null : adapt(new GrammarConstraint(grammar, vocabulary));
                 if (reasoning == null) {
                     return answer;
                 }
                 return new ThinkingBudget(support.thinkStart, support.thinkEnd, thinkingBudget,
                         promptOpensReasoning, answer, minTokens, support.modelVocab, eosIds);
             };
-        }
-
-        /** Tokens the shortest document takes (0 without a grammar): max_tokens below it is refused. */
-        int minTokens(int[] eosIds) {
-            return grammar == null ? 0 : new GrammarConstraint(grammar, support.vocabulary(eosIds)).minTokens();
         }
 
         /** A fresh parser for one choice. */
@@ -171,11 +156,6 @@ final class OutputShaping {
         return SUPPORT.computeIfAbsent(model, m -> new ModelSupport(m, config));
     }
 
-    /** Forgets a model that is no longer served (its support holds its vocabulary). */
-    static void forget(ServedModel model) {
-        SUPPORT.remove(model);
-    }
-
     static Plan plan(ChatCompletionRequest req, ServedModel model, DjinnConfig.Model config, String promptText) {
         ModelSupport support = support(model, config);
         List<String> sources = new ArrayList<>();
@@ -185,7 +165,7 @@ final class OutputShaping {
         if (rf != null && !rf.isNull() && !"text".equals(rf.path("type").asText())) {
             sources.add("response_format");
             if ("json_object".equals(rf.path("type").asText())) {
-                grammar = cached("json_object", Grammars::jsonObject);
+                grammar = Grammars.jsonObject();
             } else {
                 JsonNode schema = rf.path("json_schema").get("schema");
                 grammar = schema(schema, "response_format.json_schema.schema");
@@ -205,7 +185,7 @@ final class OutputShaping {
                 so.get("choice").forEach(c -> options.add(c.asText()));
                 grammar = choice(options, "structured_outputs.choice");
             } else {
-                grammar = cached("json_object", Grammars::jsonObject);
+                grammar = Grammars.jsonObject();
             }
         }
         if (req.guidedJson() != null && !req.guidedJson().isNull()) {
@@ -264,8 +244,11 @@ final class OutputShaping {
         int budget = asked != null ? asked
                 : req.reasoningEffort() != null ? EFFORT_BUDGETS.get(req.reasoningEffort()) : -1;
         boolean opens = reasoning != null && reasoning.promptOpensReasoning(promptText);
+        TokenVocabulary vocabulary = grammar == null ? null
+                : support.vocabulary(model.generationConfig().eosTokenIds());
+        int minTokens = grammar == null ? 0 : new GrammarConstraint(grammar, vocabulary).minTokens();
         return new Plan(grammar, source, toolFormat, reasoning, opens, budget,
-                !Boolean.FALSE.equals(req.includeReasoning()), support);
+                !Boolean.FALSE.equals(req.includeReasoning()), support, vocabulary, minTokens);
     }
 
     /**
@@ -285,6 +268,10 @@ final class OutputShaping {
             }
             found = true;
             JsonNode params = fn.get("parameters");
+            if (params != null && params.has("type") && !"object".equals(params.get("type").asText())) {
+                throw ApiException.invalidParam("tools[" + i + "].function.parameters.type", "A function's "
+                        + "arguments are a JSON object, so its 'parameters' schema must have type \"object\".");
+            }
             Grammar arguments = params == null || params.isNull()
                     ? schema(Json.MAPPER.createObjectNode().put("type", "object")
                             .set("properties", Json.MAPPER.createObjectNode()), "tools[" + i + "].function.parameters")
@@ -311,34 +298,30 @@ final class OutputShaping {
         return parts.size() == 1 ? list : Grammars.sequence(parts.toArray(new Grammar[0]));
     }
 
+    /** Compiled (and cached by its text) in {@link Grammars}; a keyword outside the subset is a 400 at its path. */
     private static Grammar schema(JsonNode schema, String param) {
         JsonNode s = schema == null || schema.isNull() ? Json.MAPPER.createObjectNode() : schema;
-        return cached("schema:" + s, () -> {
-            try {
-                return Grammars.jsonSchema(s);
-            } catch (SchemaException e) {
-                throw ApiException.invalidParam(e.path().isEmpty() ? param : param + "." + e.path(),
-                        "'" + (e.path().isEmpty() ? param : param + "." + e.path()) + "' is not supported: "
-                                + e.getMessage());
-            }
-        });
+        try {
+            return Grammars.jsonSchema(s);
+        } catch (SchemaException e) {
+            String at = e.path().isEmpty() ? param : param + "." + e.path();
+            throw ApiException.invalidParam(at, "'" + at + "' cannot be enforced: " + e.getMessage());
+        }
     }
 
     private static Grammar regex(String pattern, String param) {
-        return cached("regex:" + pattern, () -> {
-            try {
-                return Grammars.regex(pattern);
-            } catch (SchemaException e) {
-                throw ApiException.invalidParam(param, "'" + param + "' is not supported: " + e.getMessage());
-            }
-        });
+        try {
+            return Grammars.regex(pattern);
+        } catch (SchemaException e) {
+            throw ApiException.invalidParam(param, "'" + param + "' cannot be enforced: " + e.getMessage());
+        }
     }
 
     private static Grammar choice(List<String> options, String param) {
         if (options.isEmpty()) {
             throw ApiException.invalidParam(param, "'" + param + "' must list at least one string.");
         }
-        return cached("choice:" + Json.write(options), () -> Grammars.choice(options));
+        return Grammars.choice(options);
     }
 
     private static JsonNode jsonOf(JsonNode value, String param) {
@@ -350,18 +333,5 @@ final class OutputShaping {
         } catch (Exception e) {
             throw ApiException.invalidParam(param, "'" + param + "' is not a JSON Schema: " + e.getMessage());
         }
-    }
-
-    private static Grammar cached(String key, Supplier<Grammar> compile) {
-        Grammar g = GRAMMARS.get(key);
-        if (g == null) {
-            g = compile.get();
-            GRAMMARS.put(key, g);
-        }
-        return g;
-    }
-
-    static Optional<ToolCallFormat> toolFormat(ServedModel model, DjinnConfig.Model config) {
-        return Optional.ofNullable(support(model, config).toolFormat);
     }
 }

@@ -109,6 +109,7 @@ class ChatContractTest {
             two constraints            | "guided_regex":"a+","guided_choice":["a"] | invalid_value | guided_choice
             regex lookahead            | "guided_regex":"(?=a)a"                | invalid_value | guided_regex
             thinking budget negative   | "thinking_token_budget":-2             | invalid_value | thinking_token_budget
+            forced tool not an object  | "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"string"}}}],"tool_choice":"required" | invalid_value | tools[0].function.parameters.type
             response_format bad type   | "response_format":{"type":"xml"}       | invalid_value | response_format
             response_format no schema  | "response_format":{"type":"json_schema"} | invalid_value | response_format
             tools malformed            | "tools":[{"type":"function"}]          | invalid_value | tools[0]
