@@ -25,36 +25,32 @@ public class Main {
         DjlEnvironment.init();
         String command = args.length == 0 ? "serve" : args[0];
         String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
-        switch (command) {
-            case "serve" -> Quarkus.run(rest);
-            case "generate-checkpoint" -> generate(options(rest));
-            case "bench-model" -> ModelBenchmark.run(options(rest));
-            case "bench-serve" -> {
-                ServeBenchmark.run(options(rest));
-                System.exit(0);
-            }
-            case "bench-structured" -> {
-                StructuredBenchmark.run(options(rest));
-                System.exit(0);
-            }
-            case "bench-limiter" -> {
-                // The embedded Redis' output readers are not daemon threads: leave explicitly.
-                int status = 0;
-                try {
-                    LimiterBenchmark.run(options(rest));
-                } catch (Exception e) {
-                    e.printStackTrace();
-                    status = 1;
-                }
-                System.exit(status);
-            }
-            case "help", "--help", "-h" -> usage();
-            default -> {
-                System.err.println("unknown command '" + command + "'");
-                usage();
-                System.exit(2);
-            }
+        if (command.equals("serve")) {
+            Quarkus.run(rest);
+            return;
         }
+        // Tools leave explicitly, also on failure: an in-process server's and an embedded Redis' threads are not
+        // all daemons and would keep a failed benchmark's JVM alive.
+        int status = 0;
+        try {
+            switch (command) {
+                case "generate-checkpoint" -> generate(options(rest));
+                case "bench-model" -> ModelBenchmark.run(options(rest));
+                case "bench-serve" -> ServeBenchmark.run(options(rest));
+                case "bench-structured" -> StructuredBenchmark.run(options(rest));
+                case "bench-limiter" -> LimiterBenchmark.run(options(rest));
+                case "help", "--help", "-h" -> usage();
+                default -> {
+                    System.err.println("unknown command '" + command + "'");
+                    usage();
+                    status = 2;
+                }
+            }
+        } catch (Exception e) {
+            e.printStackTrace();
+            status = 1;
+        }
+        System.exit(status);
     }
 
     private static void generate(Map<String, String> o) throws Exception {

@@ -34,6 +34,12 @@ public class ApiException extends RuntimeException {
                 "The model '" + model + "' does not exist or you do not have access to it.", Map.of());
     }
 
+    /** No model serves: still loading (retry), or its load failed (retrying will not help; the log has the cause). */
+    public static ApiException modelUnavailable(java.util.Optional<Throwable> loadFailure) {
+        return loadFailure.map(t -> new ApiException(503, "server_error", "model_load_failed", null,
+                "The model failed to load: " + t.getMessage(), Map.<String, List<String>>of())).orElseGet(ApiException::notReady);
+    }
+
     public static ApiException notReady() {
         return new ApiException(503, "server_error", "model_not_ready",
                 null, "The model is still loading; retry shortly.", Map.of("Retry-After", List.of("5")));

@@ -166,7 +166,7 @@ public class ChatCompletions {
         if (req.topLogprobs() != null && req.topLogprobs() > 0 && !Boolean.TRUE.equals(req.logprobs())) {
             throw ApiException.invalidParam("top_logprobs", "'top_logprobs' requires 'logprobs' to be true.");
         }
-        ServedModel model = host.ready().orElseThrow(ApiException::notReady);
+        ServedModel model = host.ready().orElseThrow(() -> ApiException.modelUnavailable(host.failure()));
         if (req.model() != null && host.find(req.model()).isEmpty()) {
             throw ApiException.modelNotFound(req.model());
         }

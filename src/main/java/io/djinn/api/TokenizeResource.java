@@ -86,7 +86,7 @@ public class TokenizeResource {
     }
 
     private ServedModel model(String requested) {
-        ServedModel model = host.ready().orElseThrow(ApiException::notReady);
+        ServedModel model = host.ready().orElseThrow(() -> ApiException.modelUnavailable(host.failure()));
         if (requested != null && host.find(requested).isEmpty()) {
             throw ApiException.modelNotFound(requested);
         }

@@ -58,6 +58,10 @@ final class InProcessServer implements AutoCloseable {
                 if (r.statusCode() == 200) {
                     return;
                 }
+                if (r.body().contains("model_load_failed")) {
+                    // the model failed to load: it never will, so say why now instead of after the timeout
+                    throw new IllegalStateException("Djinn could not load the model: " + r.body());
+                }
             } catch (java.io.IOException notYet) {
                 // the HTTP server is not listening yet
             }

@@ -52,10 +52,14 @@ public class ModelHost {
             try {
                 model = load();
             } catch (Throwable t) {
-                failure = t;
-                LOG.error("Model failed to load: " + t.getMessage(), t);
+                loadFailed(t);
             }
         });
+    }
+
+    void loadFailed(Throwable t) {
+        failure = t;
+        LOG.error("Model failed to load: " + t.getMessage(), t);
     }
 
     void onStop(@Observes ShutdownEvent event) {

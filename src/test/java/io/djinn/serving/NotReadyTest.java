@@ -28,6 +28,20 @@ class NotReadyTest {
     }
 
     @Test
+    void aFailedLoadSaysSoInsteadOfAskingForARetry() {
+        ModelHost host = new ModelHost(null, null);
+        host.loadFailed(new IllegalStateException("/models/x/config.json: no such file"));
+        ServingLifecycle lifecycle = new ServingLifecycle(host, Duration.ofSeconds(1), 5);
+        assertEquals(HealthCheckResponse.Status.DOWN, new ModelReadiness(host, lifecycle).call().getStatus());
+        var response = new HealthResource(host, lifecycle).health();
+        assertEquals(503, response.getStatus());
+        assertEquals(null, response.getHeaderString("Retry-After"), "retrying does not load a broken checkpoint");
+        String body = (String) response.getEntity();
+        assertTrue(body.contains("\"code\":\"model_load_failed\"") && body.contains("config.json: no such file"),
+                body);
+    }
+
+    @Test
     void drainingStopsAdmissionAndWaitsForRunningRequests() throws Exception {
         ModelHost host = new ModelHost(null, null);
         ServingLifecycle lifecycle = new ServingLifecycle(host, Duration.ofSeconds(10), 7);
