@@ -114,6 +114,14 @@ final class Attention {
             int l = g.tokens() / g.rows();
             NDArray qg = qs.reshape(g.rows(), l, kvHeads, group, headDim).transpose(0, 2, 3, 1, 4)
                     .reshape(g.rows(), kvHeads, (long) group * l, headDim);          // [R, K, G*L, D]
+            if (g.spread() != null) {
+                // one run over the slot range, holes included: [W, K, G, D] in, each row's [K, G, D] back out
+                Step.Run r = g.runs()[0];
+                NDArray o = attend(qg.get(s.manager, g.spread()), g.mask(), keyCache.get(s.manager, r.cacheRead()),
+                        valueCache.get(s.manager, r.cacheRead()), r.rows(), 1, g.span()).get(s.manager, g.gather());
+                outs.add(o.reshape(g.rows(), (long) heads * headDim));              // [R, H*D] (L = 1: G*D = H*D/K)
+                continue;
+            }
             NDList runOuts = new NDList(g.runs().length);
             for (Step.Run r : g.runs()) {
                 boolean all = g.runs().length == 1;

@@ -237,7 +237,7 @@ public final class LlamaModel implements CausalLM {
     }
 
     private NDArray lastTokens(NDArray x, Step s) {
-        if (s.len == 1) {
+        if (s.len == 1 || (s.packed() && s.len == s.batch)) {
             return x.reshape(s.batch, config.hiddenSize());
         }
         long[] rows = new long[s.batch];

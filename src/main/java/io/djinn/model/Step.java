@@ -49,13 +49,26 @@ final class Step {
      * the grid: either a run of one-token (decode) rows attending as a batch of queries of length 1 through
      * {@code runs}, or a single longer row attending causally to its own slot.
      *
-     * @param mask {@code [rows, 1, 1, L, span]} with L = 1 for decode rows
+     * @param mask   {@code [rows, 1, 1, L, span]} with L = 1 for decode rows; {@code [width, 1, 1, 1, span]} when
+     *               spread
+     * @param spread when set, the decode rows' slots have holes but attend as one run over the whole slot range
+     *               {@code width} wide: queries are gathered into slot order with this index (a hole repeats some
+     *               row's query, its output is dropped), and {@link #gather} takes each row's output back
      */
-    record Segment(int firstRow, int rows, int firstToken, int tokens, int span, NDArray mask, Run[] runs) {
+    record Segment(int firstRow, int rows, int firstToken, int tokens, int span, NDArray mask, Run[] runs,
+            NDIndex spread, NDIndex gather) {
         boolean decode() {
             return tokens == rows;
         }
     }
+
+    /**
+     * Reading the keys and values of a hole costs about as much as attending for a real row, while every extra run
+     * costs a dozen small tensor calls per layer (about 0.25 ms each on the project's CPU, as much as attending over
+     * some thousand cached positions). So decode rows spread over holes attend as one run while the holes' cached
+     * positions stay below this many per saved run.
+     */
+    private static final int POSITIONS_PER_RUN = 1024;
 
     Step(NDManager manager, RotaryEmbedding rotary, int slidingWindow, int[] slots, int[][] tokens,
             int[] starts, boolean allPositions) {
@@ -67,7 +80,8 @@ final class Step {
             longest = Math.max(longest, t.length);
             sum += t.length;
         }
-        if (!allPositions && rowCount > 1 && sum != rowCount * longest) {
+        // decode-only steps pack too: their segment attends as one run even when the slots have holes
+        if (!allPositions && rowCount > 1 && (sum != rowCount * longest || longest == 1)) {
             // packed: one row of T tokens as far as the position-wise layers are concerned
             batch = rowCount;
             len = sum;
@@ -191,7 +205,7 @@ final class Step {
                 Run run = new Run(0, 1, new NDIndex().addSliceDim(0, 1),
                         new NDIndex().addSliceDim(slots[b], slots[b] + 1).addAllDim().addSliceDim(0, end));
                 out.add(new Segment(b, 1, offsets[b], l, end, manager.create(m, new Shape(1, 1, 1, l, end)),
-                        new Run[] {run}));
+                        new Run[] {run}, null, null));
                 b++;
                 continue;
             }
@@ -220,9 +234,49 @@ final class Step {
                     runStart = r + 1;
                 }
             }
+            int lo = slots[first];
+            int width = slots[b - 1] - lo + 1;
+            boolean ascending = true;
+            for (int r = first + 1; r < b; r++) {
+                ascending &= slots[r] > slots[r - 1];
+            }
+            if (runList.size() > 1 && ascending
+                    && (long) (width - rows) * end <= (long) (runList.size() - 1) * POSITIONS_PER_RUN) {
+                out.add(spreadSegment(first, rows, end, slots, starts, slidingWindow, lo, width));
+                continue;
+            }
             out.add(new Segment(first, rows, offsets[first], rows, end,
-                    manager.create(m, new Shape(rows, 1, 1, 1, end)), runList.toArray(new Run[0])));
+                    manager.create(m, new Shape(rows, 1, 1, 1, end)), runList.toArray(new Run[0]), null, null));
         }
         return out.toArray(new Segment[0]);
+    }
+
+    /** Decode rows {@code [first, first + rows)} in ascending slots {@code [lo, lo + width)}, holes included. */
+    private Segment spreadSegment(int first, int rows, int end, int[] slots, int[] starts, int slidingWindow, int lo,
+            int width) {
+        long[] spread = new long[width];   // slot offset -> the segment row whose query it takes (holes: row 0)
+        long[] gather = new long[rows];    // segment row -> its slot offset
+        float[] m = new float[width * end];
+        java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
+        boolean[] hole = new boolean[width];
+        java.util.Arrays.fill(hole, true);
+        for (int r = 0; r < rows; r++) {
+            int off = slots[first + r] - lo;
+            spread[off] = r;
+            gather[r] = off;
+            hole[off] = false;
+            int p = starts[first + r];
+            int from = slidingWindow > 0 ? Math.max(0, p - slidingWindow + 1) : 0;
+            java.util.Arrays.fill(m, off * end + from, off * end + p + 1, 0f);
+        }
+        for (int w = 0; w < width; w++) {
+            if (hole[w]) {
+                m[w * end] = 0f;           // a hole sees position 0 only: finite, and its output is dropped
+            }
+        }
+        Run run = new Run(0, width, new NDIndex().addSliceDim(0, width),
+                new NDIndex().addSliceDim(lo, lo + width).addAllDim().addSliceDim(0, end));
+        return new Segment(first, rows, offsets[first], rows, end, manager.create(m, new Shape(width, 1, 1, 1, end)),
+                new Run[] {run}, new NDIndex("{}", manager.create(spread)), new NDIndex("{}", manager.create(gather)));
     }
 }

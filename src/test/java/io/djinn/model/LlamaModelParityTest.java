@@ -167,6 +167,21 @@ class LlamaModelParityTest {
                 }
                 worst = Math.max(worst, maxDiff(packed, r * v, rl, v));
             }
+            // decode rows in slots 0 and 2 around a chunk in slot 1: one attention run over slots 0..2, hole included
+            int[][] now = {concat(histories[2], pfeed[2]), concat(histories[0], pfeed[1]),
+                    concat(histories[1], pfeed[0])};                                  // by slot
+            int[] sslots = {0, 2, 1};
+            int[][] sfeed = {{10}, {11}, {12, 13}};
+            int[] sstarts = {now[0].length, now[2].length, now[1].length};
+            float[] spread = model.forward(scope, cache, sslots, sfeed, sstarts, false).toFloatArray();
+            for (int r = 0; r < 3; r++) {
+                ReferenceLlama.Session s = ref.new Session();
+                float[] rl = null;
+                for (int t : concat(now[sslots[r]], sfeed[r])) {
+                    rl = s.step(t);
+                }
+                worst = Math.max(worst, maxDiff(spread, r * v, rl, v));
+            }
         }
         System.out.printf("%s batched: max |diff| = %.3g%n", a, worst);
         assertTrue(worst <= TOL, a + " batched: max abs diff " + worst);
