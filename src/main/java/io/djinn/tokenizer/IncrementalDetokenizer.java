@@ -56,23 +56,38 @@ public final class IncrementalDetokenizer {
         ids[size++] = tokenId;
         String prefixText = prefix == read ? "" : tokenizer.decode(ids, prefix, read, skipSpecialTokens);
         String newText = tokenizer.decode(ids, prefix, size, skipSpecialTokens);
-        if (newText.length() > prefixText.length()
-                && (newText.charAt(newText.length() - 1) != REPLACEMENT || !endsInUnfinishedCharacter())) {
+        int unfinished = newText.isEmpty() || newText.charAt(newText.length() - 1) != REPLACEMENT
+                ? -1 : unfinishedStart();
+        if (unfinished < 0) {
+            if (newText.length() <= prefixText.length()) {
+                return "";
+            }
             String out = newText.substring(prefixText.length());
             prefix = read;
             read = size;
             return out;
         }
-        return "";
+        if (unfinished <= read || startsMidCharacter(ids[unfinished])) {
+            return "";   // nothing before it, or no clean cut: the token also ends the previous character
+        }
+        // Release everything before the token where the unfinished character begins: holding back the whole
+        // window instead would stall the stream for as long as a model keeps ending tokens in a lead byte.
+        String ready = tokenizer.decode(ids, prefix, unfinished, skipSpecialTokens);
+        if (ready.length() <= prefixText.length()) {
+            return "";
+        }
+        prefix = read;
+        read = unfinished;
+        return ready.substring(prefixText.length());
     }
 
     /**
-     * Whether the window's bytes end in the first 1-3 bytes of a multi-byte UTF-8 character, which a later token may
-     * still complete. A trailing U+FFFD that comes from bytes no later token can repair (a stray continuation byte, a
-     * lead byte followed by a non-continuation) is released at once: holding it back would hold back the whole stream
-     * for as long as a model keeps emitting such bytes.
+     * The window's token in which an unfinished multi-byte UTF-8 character begins (its bytes end in the first 1-3
+     * bytes of one, which a later token may still complete), or -1. A trailing U+FFFD that comes from bytes no later
+     * token can repair (a stray continuation byte, a lead byte followed by a non-continuation) is released at once:
+     * holding it back would hold back the whole stream for as long as a model keeps emitting such bytes.
      */
-    private boolean endsInUnfinishedCharacter() {
+    private int unfinishedStart() {
         int continuation = 0;
         for (int i = size - 1; i >= prefix; i--) {
             if (skipSpecialTokens && tokenizer.isSpecial(ids[i])) {
@@ -83,15 +98,20 @@ public final class IncrementalDetokenizer {
                 int b = bytes[j] & 0xFF;
                 if ((b & 0xC0) == 0x80) {
                     if (++continuation > 3) {
-                        return false;
+                        return -1;
                     }
                     continue;
                 }
                 int needed = b >= 0xF0 && b <= 0xF4 ? 3 : b >= 0xE0 && b <= 0xEF ? 2 : b >= 0xC2 && b <= 0xDF ? 1 : 0;
-                return continuation < needed;
+                return continuation < needed ? i : -1;
             }
         }
-        return false;
+        return -1;
+    }
+
+    private boolean startsMidCharacter(int id) {
+        byte[] bytes = tokenizer.tokenBytes(id);
+        return bytes.length > 0 && (bytes[0] & 0xC0) == 0x80;
     }
 
     /** Emits whatever is held back (an incomplete sequence decodes to U+FFFD, as in the full decode). */

@@ -118,6 +118,67 @@ class IncrementalDetokenizerTest {
         assertFalse(tok.isSpecial(tok.tokenId("<think>").getAsInt()), "added but not special");
     }
 
+    /**
+     * A random-weight model kept emitting one token whose bytes end in a lead byte (0x19 0xD3): each lead is broken
+     * by the next token, but the window always ended in a fresh one, and the whole answer came out in one piece at
+     * the end. Now only the token holding the unfinished character waits.
+     */
+    @Test
+    void aTokenEndingInALeadByteHoldsBackOnlyItself() {
+        Tokenizer tok = TestTokenizers.tokenizer();
+        int endsInLead = -1;
+        for (int id = 0; id < tok.vocabSize() && endsInLead < 0; id++) {
+            byte[] b = tok.tokenBytes(id);
+            int last = b.length == 0 ? 0 : b[b.length - 1] & 0xFF;
+            if (b.length >= 2 && last >= 0xC2 && last <= 0xF4 && !tok.isSpecial(id) && isComplete(b, b.length - 1)) {
+                endsInLead = id;
+            }
+        }
+        assertTrue(endsInLead >= 0, "the generated vocabulary merges some character with the next one's lead byte");
+        int[] ids = new int[40];
+        java.util.Arrays.fill(ids, endsInLead);
+        int x = singleByteToken(tok, 0x19);
+        for (int i = 0; i < ids.length; i += 2) {
+            ids[i] = x;                    // 0x19 0xD3 0x19 0xD3 ...: every lead is broken by the next 0x19
+        }
+        for (boolean skip : new boolean[] {false, true}) {
+            IncrementalDetokenizer detok = new IncrementalDetokenizer(tok, skip);
+            StringBuilder out = new StringBuilder();
+            int emptyRun = 0;
+            int longestEmptyRun = 0;
+            for (int id : ids) {
+                String piece = detok.append(id);
+                emptyRun = piece.isEmpty() ? emptyRun + 1 : 0;
+                longestEmptyRun = Math.max(longestEmptyRun, emptyRun);
+                out.append(piece);
+            }
+            out.append(detok.flush());
+            assertEquals(tok.decode(ids, skip), out.toString(), "the pieces still add up to the full decode");
+            assertTrue(longestEmptyRun <= 1, "text waits for one token at most, not " + longestEmptyRun);
+        }
+        // the same with multi-byte tokens that end in a lead byte, when the vocabulary has one
+        int[] merged = new int[30];
+        java.util.Arrays.fill(merged, endsInLead);
+        IncrementalDetokenizer detok = new IncrementalDetokenizer(tok, false);
+        StringBuilder out = new StringBuilder();
+        int nonEmpty = 0;
+        for (int id : merged) {
+            String piece = detok.append(id);
+            nonEmpty += piece.isEmpty() ? 0 : 1;
+            out.append(piece);
+        }
+        out.append(detok.flush());
+        assertEquals(tok.decode(merged, false), out.toString());
+        assertTrue(nonEmpty >= merged.length - 2, "a stream of broken leads flows: " + nonEmpty + " non-empty pieces");
+    }
+
+    /** Whether bytes [0, end) are whole UTF-8 characters. */
+    private static boolean isComplete(byte[] b, int end) {
+        byte[] head = java.util.Arrays.copyOf(b, end);
+        return java.util.Arrays.equals(head,
+                new String(head, java.nio.charset.StandardCharsets.UTF_8).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Test
     void bytesThatCanNeverFormACharacterAreNotHeldBack() {
         Tokenizer tok = TestTokenizers.tokenizer();
