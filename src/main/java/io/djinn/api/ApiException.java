@@ -37,7 +37,8 @@ public class ApiException extends RuntimeException {
     /** No model serves: still loading (retry), or its load failed (retrying will not help; the log has the cause). */
     public static ApiException modelUnavailable(java.util.Optional<Throwable> loadFailure) {
         return loadFailure.map(t -> new ApiException(503, "server_error", "model_load_failed", null,
-                "The model failed to load: " + t.getMessage(), Map.<String, List<String>>of())).orElseGet(ApiException::notReady);
+                        "The model failed to load: " + t.getMessage(), Map.<String, List<String>>of()))
+                .orElseGet(ApiException::notReady);
     }
 
     public static ApiException notReady() {

@@ -218,14 +218,9 @@ final class Step {
             for (int r = first; r < b; r++) {
                 end = Math.max(end, starts[r] + 1);
             }
-            float[] m = new float[rows * end];
-            java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
             java.util.List<Run> runList = new java.util.ArrayList<>();
             int runStart = first;
             for (int r = first; r < b; r++) {
-                int p = starts[r];
-                int from = slidingWindow > 0 ? Math.max(0, p - slidingWindow + 1) : 0;
-                java.util.Arrays.fill(m, (r - first) * end + from, (r - first) * end + p + 1, 0f);
                 if (r + 1 == b || slots[r + 1] != slots[r] + 1) {
                     int n = r + 1 - runStart;
                     runList.add(new Run(runStart - first, n, new NDIndex().addSliceDim(runStart - first, r + 1 - first),
@@ -245,8 +240,11 @@ final class Step {
                 out.add(spreadSegment(first, rows, end, slots, starts, slidingWindow, lo, width));
                 continue;
             }
+            int[] place = new int[rows];
+            java.util.Arrays.setAll(place, r -> r);
             out.add(new Segment(first, rows, offsets[first], rows, end,
-                    manager.create(m, new Shape(rows, 1, 1, 1, end)), runList.toArray(new Run[0]), null, null));
+                    decodeMask(first, place, rows, end, starts, slidingWindow), runList.toArray(new Run[0]), null,
+                    null));
         }
         return out.toArray(new Segment[0]);
     }
@@ -256,27 +254,39 @@ final class Step {
             int width) {
         long[] spread = new long[width];   // slot offset -> the segment row whose query it takes (holes: row 0)
         long[] gather = new long[rows];    // segment row -> its slot offset
-        float[] m = new float[width * end];
-        java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
-        boolean[] hole = new boolean[width];
-        java.util.Arrays.fill(hole, true);
+        int[] place = new int[rows];
         for (int r = 0; r < rows; r++) {
-            int off = slots[first + r] - lo;
-            spread[off] = r;
-            gather[r] = off;
-            hole[off] = false;
-            int p = starts[first + r];
-            int from = slidingWindow > 0 ? Math.max(0, p - slidingWindow + 1) : 0;
-            java.util.Arrays.fill(m, off * end + from, off * end + p + 1, 0f);
-        }
-        for (int w = 0; w < width; w++) {
-            if (hole[w]) {
-                m[w * end] = 0f;           // a hole sees position 0 only: finite, and its output is dropped
-            }
+            place[r] = slots[first + r] - lo;
+            spread[place[r]] = r;
+            gather[r] = place[r];
         }
         Run run = new Run(0, width, new NDIndex().addSliceDim(0, width),
                 new NDIndex().addSliceDim(lo, lo + width).addAllDim().addSliceDim(0, end));
-        return new Segment(first, rows, offsets[first], rows, end, manager.create(m, new Shape(width, 1, 1, 1, end)),
-                new Run[] {run}, new NDIndex("{}", manager.create(spread)), new NDIndex("{}", manager.create(gather)));
+        return new Segment(first, rows, offsets[first], rows, end,
+                decodeMask(first, place, width, end, starts, slidingWindow), new Run[] {run},
+                new NDIndex("{}", manager.create(spread)), new NDIndex("{}", manager.create(gather)));
+    }
+
+    /**
+     * {@code [width, 1, 1, 1, end]}: the segment's row r, at {@code place[r]}, sees its (sliding) window up to its
+     * position; a place no row takes (a hole) sees position 0 only, so that its softmax stays finite; its output is
+     * dropped.
+     */
+    private NDArray decodeMask(int first, int[] place, int width, int end, int[] starts, int slidingWindow) {
+        float[] m = new float[width * end];
+        java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
+        boolean[] taken = new boolean[width];
+        for (int r = 0; r < place.length; r++) {
+            int p = starts[first + r];
+            int from = slidingWindow > 0 ? Math.max(0, p - slidingWindow + 1) : 0;
+            java.util.Arrays.fill(m, place[r] * end + from, place[r] * end + p + 1, 0f);
+            taken[place[r]] = true;
+        }
+        for (int w = 0; w < width; w++) {
+            if (!taken[w]) {
+                m[w * end] = 0f;
+            }
+        }
+        return manager.create(m, new Shape(width, 1, 1, 1, end));
     }
 }

@@ -48,7 +48,8 @@ final class JsonRules {
     private static Node string() {
         CodePointSet plain = CodePointSet.of(0x20, CodePointSet.MAX).minus(CodePointSet.ofChars("\"\\"));
         Node hex = new Node.CodePoints(CodePointSet.ofChars("0123456789abcdefABCDEF"));
-        // \\uXXXX outside D800-DFFF: a first digit other than d/D, or d/D then 0-7.
+        // A u-escape must not name a lone surrogate (D800-DFFF): its first hex digit is not d/D, or d/D is followed
+        // by 0-7.
         Node unicode = seq(literal("u"), Node.alt(
                 seq(new Node.CodePoints(CodePointSet.ofChars("0123456789abcABCefEF")), hex, hex, hex),
                 seq(new Node.CodePoints(CodePointSet.ofChars("dD")), new Node.CodePoints(CodePointSet.of('0', '7')),

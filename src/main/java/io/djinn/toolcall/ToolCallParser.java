@@ -73,15 +73,7 @@ public abstract sealed class ToolCallParser
     /** The output ended: decides everything still held back. Call once, after the last {@link #feed}. */
     public AssistantDelta finish() {
         while (!partialMarker.isEmpty()) {
-            // No marker can complete any more: read the held prefix as text, re-reading its tail in case the first
-            // character changed the state.
-            String rest = partialMarker.substring(1);
-            char first = partialMarker.charAt(0);
-            partialMarker.setLength(0);
-            plain(first);
-            for (int i = 0; i < rest.length(); i++) {
-                step(rest.charAt(i));
-            }
+            rereadHeldPrefix(); // no marker can complete any more
         }
         if (object != null) {
             if (object.started()) {
@@ -134,6 +126,14 @@ public abstract sealed class ToolCallParser
                 return;
             }
         }
+        rereadHeldPrefix();
+    }
+
+    /**
+     * The held prefix is not a marker: its first character is text, and the rest is read again, since a marker may
+     * start inside it and the first character may have changed the state.
+     */
+    private void rereadHeldPrefix() {
         String rest = partialMarker.substring(1);
         char first = partialMarker.charAt(0);
         partialMarker.setLength(0);
