@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -56,11 +57,32 @@ public final class ServeBenchmark {
         this.apiKey = apiKey;
     }
 
-    /** One streamed request as the client saw it; times in seconds from sending it. */
+    /**
+     * One streamed request as the client saw it; times in seconds from sending it, except {@code sentNanos} and
+     * {@code chunkNanos} (the arrival of each chunk with text), which are {@link System#nanoTime()} readings.
+     */
     record Sample(double ttft, double e2e, int outputTokens, int promptTokens, int cachedTokens, double[] itl,
-            String error) {
+            String error, long sentNanos, long[] chunkNanos) {
         double tpot() {
             return outputTokens > 1 ? (e2e - ttft) / (outputTokens - 1) : Double.NaN;
+        }
+
+        static Sample failed(String error, long sentNanos) {
+            return new Sample(0, 0, 0, 0, 0, new double[0], error, sentNanos, new long[0]);
+        }
+
+        /** Output tokens that arrived in [from, to]: a chunk carries its share of the usage count. */
+        double tokensBetween(long from, long to) {
+            if (chunkNanos.length == 0 || error != null) {
+                return 0;
+            }
+            int in = 0;
+            for (long t : chunkNanos) {
+                if (t >= from && t <= to) {
+                    in++;
+                }
+            }
+            return (double) in * outputTokens / chunkNanos.length;
         }
     }
 
@@ -95,6 +117,7 @@ public final class ServeBenchmark {
     private Map<String, Object> measure(Map<String, String> o) throws Exception {
         int requests = Integer.parseInt(o.getOrDefault("requests", "32"));
         int perWorker = Integer.parseInt(o.getOrDefault("requests-per-worker", "2"));
+        int warmupPerWorker = Integer.parseInt(o.getOrDefault("warmup-requests-per-worker", "1"));
         int promptWords = Integer.parseInt(o.getOrDefault("prompt-tokens", "32"));
         int outputTokens = Integer.parseInt(o.getOrDefault("output-tokens", "64"));
         int[] levels = Stream.of(o.getOrDefault("concurrency", "1,16").split(",")).map(String::trim)
@@ -107,6 +130,7 @@ public final class ServeBenchmark {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("requests_per_level", requests);
         report.put("requests_per_worker", perWorker);
+        report.put("warmup_requests_per_worker", warmupPerWorker);
         report.put("prompt_words", promptWords);
         report.put("max_tokens", outputTokens);
         report.put("ramp_up_s", rampUp);
@@ -120,8 +144,8 @@ public final class ServeBenchmark {
         }
         List<Map<String, Object>> results = new ArrayList<>();
         for (int c : levels) {
-            Map<String, Object> l = level(c, Math.max(requests, perWorker * c), promptWords, outputTokens, outputRange,
-                    rampUp, random);
+            Map<String, Object> l = level(c, Math.max(requests, perWorker * c), warmupPerWorker, promptWords,
+                    outputTokens, outputRange, rampUp, random);
             results.add(l);
             System.out.printf("  concurrency %d done: %.1f output tok/s, TTFT p50/p90/p99 %s ms%n", c,
                     l.get("output_tokens_per_s"), ms(l, "ttft"));
@@ -133,6 +157,8 @@ public final class ServeBenchmark {
             Map<String, Object> ratios = new LinkedHashMap<>();
             ratios.put("output_throughput_ratio", (double) last.get("output_tokens_per_s")
                     / (double) first.get("output_tokens_per_s"));
+            ratios.put("overall_output_throughput_ratio", (double) last.get("overall_output_tokens_per_s")
+                    / (double) first.get("overall_output_tokens_per_s"));
             ratios.put("ttft_p99_over_single_ttft_p50", pct(last, "ttft", "p99") / pct(first, "ttft", "p50"));
             ratios.put("compared", "concurrency " + last.get("concurrency") + " vs " + first.get("concurrency"));
             report.put("ratios", ratios);
@@ -151,20 +177,31 @@ public final class ServeBenchmark {
         return (double) ((Map<String, Object>) level.get(metric + "_s")).get(p);
     }
 
-    /** N requests, C in flight at any time (a closed loop: each worker sends its next when one ends). */
-    private Map<String, Object> level(int concurrency, int requests, int promptWords, int outputTokens,
-            double outputRange, double rampUp, SplittableRandom random) throws Exception {
+    /**
+     * N measured requests, C in flight at any time (a closed loop: each worker sends its next when one ends), after
+     * W x C warm-up requests in the same loop. Warm-up takes the level from a cold start (workers ramping up, the
+     * JIT compiling the batch's code paths) to C streams in flight; latencies count measured requests only, and
+     * the throughput is taken over the window where all C workers are busy with measured-phase traffic: from the
+     * first measured request (or the last worker's first request, if later) to the moment the first worker finds
+     * no request left. The whole span, drain included, is reported too.
+     */
+    private Map<String, Object> level(int concurrency, int requests, int warmupPerWorker, int promptWords,
+            int outputTokens, double outputRange, double rampUp, SplittableRandom random) throws Exception {
+        int warm = warmupPerWorker * concurrency;
+        int total = warm + requests;
         List<String> prompts = new ArrayList<>();
-        int[] lengths = new int[requests];
-        for (int i = 0; i < requests; i++) {
+        int[] lengths = new int[total];
+        for (int i = 0; i < total; i++) {
             prompts.add(text(random, promptWords));
             // equal lengths keep a closed loop in lockstep (all finish, then all prefill, together): vary them
             int spread = (int) Math.round(outputTokens * outputRange);
             lengths[i] = Math.max(1, outputTokens - spread + (spread > 0 ? random.nextInt(2 * spread + 1) : 0));
         }
         AtomicInteger next = new AtomicInteger();
-        List<Sample> samples = java.util.Collections.synchronizedList(new ArrayList<>());
-        long t0 = System.nanoTime();
+        AtomicLong lastWorkerStart = new AtomicLong(Long.MIN_VALUE);
+        AtomicLong firstMeasured = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong firstIdle = new AtomicLong(Long.MAX_VALUE);
+        Sample[] samples = new Sample[total];
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> workers = new ArrayList<>();
             for (int w = 0; w < concurrency; w++) {
@@ -172,10 +209,15 @@ public final class ServeBenchmark {
                 workers.add(pool.submit(() -> {
                     // staggered starts: C simultaneous prompts would all wait for one big prefill, then stay in step
                     Thread.sleep(java.time.Duration.ofNanos(startDelay));
+                    lastWorkerStart.accumulateAndGet(System.nanoTime(), Math::max);
                     int i;
-                    while ((i = next.getAndIncrement()) < requests) {
-                        samples.add(send(null, prompts.get(i), lengths[i]));
+                    while ((i = next.getAndIncrement()) < total) {
+                        if (i >= warm) {
+                            firstMeasured.accumulateAndGet(System.nanoTime(), Math::min);
+                        }
+                        samples[i] = send(null, prompts.get(i), lengths[i]);
                     }
+                    firstIdle.accumulateAndGet(System.nanoTime(), Math::min);
                     return null;
                 }));
             }
@@ -183,20 +225,37 @@ public final class ServeBenchmark {
                 f.get();
             }
         }
-        double wall = (System.nanoTime() - t0) / 1e9;
-        List<Sample> ok = samples.stream().filter(s -> s.error() == null).toList();
+        List<Sample> all = Arrays.asList(samples);
+        List<Sample> measured = all.subList(warm, total);
+        List<Sample> ok = measured.stream().filter(s -> s.error() == null).toList();
+        long spanStart = firstMeasured.get();
+        long spanEnd = ok.stream().mapToLong(s -> s.sentNanos() + (long) (s.e2e() * 1e9)).max().orElse(spanStart);
+        double span = Math.max(1e-9, (spanEnd - spanStart) / 1e9);
+        long from = Math.max(spanStart, lastWorkerStart.get());
+        long to = firstIdle.get();
+        long out = ok.stream().mapToLong(Sample::outputTokens).sum();
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("concurrency", concurrency);
+        r.put("warmup_requests", warm);
         r.put("requests", requests);
         r.put("completed", ok.size());
-        r.put("failed", samples.size() - ok.size());
-        samples.stream().filter(s -> s.error() != null).findFirst().ifPresent(s -> r.put("first_error", s.error()));
-        long out = ok.stream().mapToLong(Sample::outputTokens).sum();
-        r.put("duration_s", wall);
+        r.put("failed", measured.size() - ok.size());
+        all.stream().filter(s -> s.error() != null).findFirst().ifPresent(s -> r.put("first_error", s.error()));
+        r.put("duration_s", span);
         r.put("output_tokens", out);
         r.put("mean_prompt_tokens", ok.stream().mapToInt(Sample::promptTokens).average().orElse(0));
-        r.put("output_tokens_per_s", out / wall);
-        r.put("requests_per_s", ok.size() / wall);
+        if (to > from) {
+            double window = (to - from) / 1e9;
+            double tokens = all.stream().mapToDouble(s -> s.tokensBetween(from, to)).sum();
+            r.put("steady_window_s", window);
+            r.put("output_tokens_per_s", tokens / window);
+        } else {
+            // fewer measured requests than workers: no moment with all C busy on measured traffic
+            r.put("steady_window_s", 0.0);
+            r.put("output_tokens_per_s", out / span);
+        }
+        r.put("overall_output_tokens_per_s", out / span);
+        r.put("requests_per_s", ok.size() / span);
         r.put("ttft_s", percentiles(ok.stream().mapToDouble(Sample::ttft).toArray()));
         r.put("tpot_s", percentiles(ok.stream().mapToDouble(Sample::tpot).filter(d -> !Double.isNaN(d)).toArray()));
         r.put("itl_s", percentiles(ok.stream().flatMapToDouble(s -> Arrays.stream(s.itl())).toArray()));
@@ -265,11 +324,12 @@ public final class ServeBenchmark {
                     ignoreEosNote = "the server rejected ignore_eos; outputs may end before max_tokens";
                     return send(system, user, maxTokens);
                 }
-                return new Sample(0, 0, 0, 0, 0, new double[0], "HTTP " + resp.statusCode() + ": " + err);
+                return Sample.failed("HTTP " + resp.statusCode() + ": " + err, t0);
             }
             double ttft = -1;
             double last = 0;
             List<Double> itl = new ArrayList<>();
+            List<Long> arrivals = new ArrayList<>();
             int chunksWithText = 0;
             int completion = -1;
             int prompt = 0;
@@ -283,7 +343,8 @@ public final class ServeBenchmark {
                 if (data.equals("[DONE]")) {
                     break;
                 }
-                double now = (System.nanoTime() - t0) / 1e9;
+                long nowNanos = System.nanoTime();
+                double now = (nowNanos - t0) / 1e9;
                 JsonNode chunk = JSON.readTree(data);
                 if (chunk.has("error")) {
                     error = chunk.get("error").toString();
@@ -297,6 +358,7 @@ public final class ServeBenchmark {
                         itl.add(now - last);
                     }
                     last = now;
+                    arrivals.add(nowNanos);
                     chunksWithText++;
                 }
                 JsonNode usage = chunk.path("usage");
@@ -311,9 +373,10 @@ public final class ServeBenchmark {
                 error = "no content in the stream";
             }
             return new Sample(ttft, e2e, completion >= 0 ? completion : chunksWithText, prompt, cached,
-                    itl.stream().mapToDouble(Double::doubleValue).toArray(), error);
+                    itl.stream().mapToDouble(Double::doubleValue).toArray(), error, t0,
+                    arrivals.stream().mapToLong(Long::longValue).toArray());
         } catch (IOException | InterruptedException e) {
-            return new Sample(0, 0, 0, 0, 0, new double[0], e.toString());
+            return Sample.failed(e.toString(), t0);
         }
     }
 
@@ -346,16 +409,17 @@ public final class ServeBenchmark {
         if (report.get("server") != null) {
             sb.append("  server: ").append(report.get("server")).append('\n');
         }
-        sb.append(String.format("  at least %d requests per level and %d per worker, prompt ~%s words, max_tokens %s,"
-                + " ramp-up %s s%n", report.get("requests_per_level"), report.get("requests_per_worker"),
-                report.get("prompt_words"), report.get("max_tokens"),
-                report.get("ramp_up_s")));
-        sb.append(String.format("%5s %6s %9s %8s %8s | %-26s | %-26s | %-26s%n", "conc", "ok", "out tok/s",
-                "req/s", "prompt", "TTFT ms p50/p90/p99", "TPOT ms p50/p90/p99", "ITL ms p50/p90/p99"));
+        sb.append(String.format("  at least %d requests per level and %d per worker after %d warm-up per worker, prompt"
+                + " ~%s words, max_tokens %s, ramp-up %s s%n", report.get("requests_per_level"),
+                report.get("requests_per_worker"), report.get("warmup_requests_per_worker"), report.get("prompt_words"),
+                report.get("max_tokens"), report.get("ramp_up_s")));
+        sb.append("  out tok/s: while all workers are busy; overall: first measured request to last, drain included\n");
+        sb.append(String.format("%5s %6s %9s %8s %8s %8s | %-26s | %-26s | %-26s%n", "conc", "ok", "out tok/s",
+                "overall", "req/s", "prompt", "TTFT ms p50/p90/p99", "TPOT ms p50/p90/p99", "ITL ms p50/p90/p99"));
         for (Map<String, Object> l : (List<Map<String, Object>>) report.get("levels")) {
-            sb.append(String.format("%5d %6s %9.1f %8.2f %8.1f | %-26s | %-26s | %-26s%n", l.get("concurrency"),
-                    l.get("completed") + "/" + l.get("requests"), l.get("output_tokens_per_s"),
-                    l.get("requests_per_s"), l.get("mean_prompt_tokens"), ms(l, "ttft"), ms(l, "tpot"),
+            sb.append(String.format("%5d %6s %9.1f %8.1f %8.2f %8.1f | %-26s | %-26s | %-26s%n",
+                    l.get("concurrency"), l.get("completed") + "/" + l.get("requests"), l.get("output_tokens_per_s"),
+                    l.get("overall_output_tokens_per_s"), l.get("requests_per_s"), l.get("mean_prompt_tokens"), ms(l, "ttft"), ms(l, "tpot"),
                     ms(l, "itl")));
             if (l.containsKey("first_error")) {
                 sb.append("      first error: ").append(l.get("first_error")).append('\n');
@@ -363,8 +427,9 @@ public final class ServeBenchmark {
         }
         if (report.containsKey("ratios")) {
             Map<String, Object> r = (Map<String, Object>) report.get("ratios");
-            sb.append(String.format("  %s: output tok/s x%.2f, TTFT p99 / single-stream TTFT p50 = %.2f%n",
-                    r.get("compared"), r.get("output_throughput_ratio"), r.get("ttft_p99_over_single_ttft_p50")));
+            sb.append(String.format("  %s: output tok/s x%.2f (overall x%.2f), TTFT p99 / single-stream TTFT p50 = %.2f%n",
+                    r.get("compared"), r.get("output_throughput_ratio"), r.get("overall_output_throughput_ratio"),
+                    r.get("ttft_p99_over_single_ttft_p50")));
         }
         if (report.containsKey("shared_prefix")) {
             Map<String, Object> p = (Map<String, Object>) report.get("shared_prefix");
@@ -396,8 +461,9 @@ public final class ServeBenchmark {
                   --api-key KEY          bearer token (default $OPENAI_API_KEY)
                   --concurrency LIST     comma-separated levels, each run in turn (default 1,16)
                   --requests N           requests per level (default 32; at least K times the concurrency)
-                  --requests-per-worker K  at least K requests per worker (default 2); more shrink the share of
-                                         ramp-up and drain in a level's throughput
+                  --requests-per-worker K  at least K measured requests per worker (default 2)
+                  --warmup-requests-per-worker W  W x C requests first, in the same closed loop, not measured
+                                         (default 1): ramp-up and JIT warm-up stay out of the figures
                   --prompt-tokens N      user prompt length in words, ~1 token each (default 32)
                   --output-tokens N      max_tokens, with ignore_eos so outputs have that length (default 64)
                   --ramp-up-s S          start the C workers of a level evenly over S seconds (default 0: at once)
