@@ -92,6 +92,13 @@ public interface DjinnConfig {
         int maxNumBatchedTokens();
 
         /**
+         * Prompt chunks totalling at most this many tokens get an engine step of their own, ahead of the running
+         * decodes (never two such steps in a row); 0 always mixes prompts into decode steps.
+         */
+        @WithDefault("128")
+        int prefillFirstTokens();
+
+        /**
          * KV-cache memory budget in MiB. The cache is allocated up front; when set, the number of slots is the
          * smaller of max-num-seqs and what fits this budget at max-model-len.
          */

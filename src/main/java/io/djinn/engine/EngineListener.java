@@ -25,4 +25,7 @@ public interface EngineListener {
     default void preempted() {}
 
     default void failed() {}
+
+    /** A step ran: one token for each of {@code decodeRows} decoding sequences and {@code promptTokens} of prompts. */
+    default void stepped(int decodeRows, int promptTokens) {}
 }

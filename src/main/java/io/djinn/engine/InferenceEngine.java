@@ -148,6 +148,7 @@ public final class InferenceEngine implements AutoCloseable {
                 if (!plan.isEmpty()) {
                     step(plan);
                     steps++;
+                    listener.stepped(plan.decodes().size(), plan.tokens() - plan.decodes().size());
                     runningCount = scheduler.runningCount();
                 }
             } catch (InterruptedException e) {

@@ -32,6 +32,11 @@ public class EngineMetrics implements EngineListener {
             "Time from submission to the end of a request");
     private final DistributionSummary queueTime = latency("djinn.request_queue_time.seconds",
             "Time a request waited for a KV-cache slot");
+    /** Tokens per engine step, as vLLM's iteration_tokens_total buckets them. */
+    private final DistributionSummary iterationTokens = DistributionSummary.builder("djinn.iteration_tokens")
+            .description("Tokens fed by one engine step (decode rows plus prompt tokens)")
+            .serviceLevelObjectives(1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384)
+            .register(registry);
     private final Counter promptTokens = counter("djinn.prompt_tokens", "Prompt tokens of scheduled requests");
     private final Counter cachedTokens = counter("djinn.prefix_cache_hit_tokens",
             "Prompt tokens found in the prefix cache (not recomputed)");
@@ -112,5 +117,10 @@ public class EngineMetrics implements EngineListener {
     @Override
     public void failed() {
         failed.increment();
+    }
+
+    @Override
+    public void stepped(int decodeRows, int promptTokens) {
+        iterationTokens.record(decodeRows + promptTokens);
     }
 }

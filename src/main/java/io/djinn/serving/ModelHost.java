@@ -123,8 +123,8 @@ public class ModelHost {
         DjinnConfig.Engine e = config.engine();
         int slots = kvSlots(modelConfig, dtype, maxContext);
         InferenceEngine engine = new InferenceEngine(lm, NDManager.newBaseManager(device),
-                new EngineSettings(slots, maxContext, e.prefillChunk(), e.maxNumBatchedTokens(), e.maxWaiting(),
-                        e.queueTimeout()), metrics);
+                new EngineSettings(slots, maxContext, e.prefillChunk(), e.maxNumBatchedTokens(), e.prefillFirstTokens(),
+                        e.maxWaiting(), e.queueTimeout()), metrics);
         metrics.attach(engine);
         String id = config.model().name().orElse(dir.getFileName().toString());
         ServedModel served = new ServedModel(id, modelConfig, tokenizer, tokenizer.chatTemplate(), generationConfig,

@@ -107,7 +107,8 @@ class OverloadTest {
         for (String name : List.of("djinn_time_to_first_token_seconds_bucket", "djinn_inter_token_latency_seconds_bucket",
                 "djinn_e2e_request_latency_seconds_bucket", "djinn_request_queue_time_seconds_bucket",
                 "djinn_kv_cache_usage_perc", "djinn_prompt_tokens_total", "djinn_generation_tokens_total",
-                "djinn_prefix_cache_hit_tokens_total", "djinn_request_success_total{finished_reason=\"length\"}")) {
+                "djinn_prefix_cache_hit_tokens_total", "djinn_iteration_tokens_bucket",
+                "djinn_request_success_total{finished_reason=\"length\"}")) {
             assertTrue(metrics.contains(name), name + " in\n" + metrics);
         }
     }

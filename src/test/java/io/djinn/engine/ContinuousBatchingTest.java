@@ -41,8 +41,13 @@ class ContinuousBatchingTest {
     }
 
     private static InferenceEngine engine(int slots, int prefillChunk, int batchedTokens, EngineListener listener) {
-        return new InferenceEngine(model, NDManager.newBaseManager(Device.cpu()),
-                new EngineSettings(slots, 256, prefillChunk, batchedTokens, 64, Duration.ofMinutes(5)), listener);
+        return engine(slots, prefillChunk, batchedTokens, 0, listener);
+    }
+
+    private static InferenceEngine engine(int slots, int prefillChunk, int batchedTokens, int prefillFirstTokens,
+            EngineListener listener) {
+        return new InferenceEngine(model, NDManager.newBaseManager(Device.cpu()), new EngineSettings(slots, 256,
+                prefillChunk, batchedTokens, prefillFirstTokens, 64, Duration.ofMinutes(5)), listener);
     }
 
     private static SamplingParams greedy(int maxTokens) {
@@ -115,6 +120,52 @@ class ContinuousBatchingTest {
             }
         }
         assertTrue(preemptions.get() >= 1, "a default sequence was preempted and resumed");
+    }
+
+    @Test
+    void shortPromptsGetAStepOfTheirOwnLongOnesRideWithDecodesAndNoTokenChanges() throws Exception {
+        List<Job> jobs = List.of(
+                new Job(prompt(10, 80), 60, Priority.DEFAULT),
+                new Job(prompt(12, 81), 8, Priority.DEFAULT),
+                new Job(prompt(14, 82), 8, Priority.DEFAULT),
+                new Job(prompt(80, 83), 8, Priority.DEFAULT));
+        List<List<Integer>> reference = alone(jobs);
+        record Stepped(int decodes, int prompt) {}
+        List<Stepped> steps = java.util.Collections.synchronizedList(new ArrayList<>());
+        EngineListener recording = new EngineListener() {
+            @Override
+            public void stepped(int decodeRows, int promptTokens) {
+                steps.add(new Stepped(decodeRows, promptTokens));
+            }
+        };
+        List<RecordingSink> sinks = new ArrayList<>();
+        // 32-token threshold, 64-token chunks: the 12- and 14-token prompts go first, the 80-token one is chunked
+        try (InferenceEngine e = engine(4, 64, 128, 32, recording)) {
+            for (int i = 0; i < jobs.size(); i++) {
+                RecordingSink sink = new RecordingSink();
+                e.submit(jobs.get(i).prompt(), greedy(jobs.get(i).maxTokens()), Priority.DEFAULT, sink);
+                sinks.add(sink);
+                sinks.get(0).awaitTokens(3 + 4 * i);   // each prompt arrives while the first one decodes
+            }
+            for (int i = 0; i < jobs.size(); i++) {
+                assertEquals(reference.get(i), sinks.get(i).await(), "job " + i);
+            }
+        }
+        List<Stepped> seen = List.copyOf(steps);
+        int promptsFirst = 0;
+        for (int i = 1; i < seen.size(); i++) {
+            Stepped s = seen.get(i);
+            if (seen.get(i - 1).decodes() > 0 && s.decodes() == 0 && s.prompt() > 0) {
+                promptsFirst++;
+                assertTrue(s.prompt() <= 32, "only short prompts go first: " + seen);
+                assertTrue(i + 1 < seen.size() && seen.get(i + 1).decodes() > 0,
+                        "the decodes run right after a prompts-only step: " + seen);
+            }
+            if (s.prompt() > 32) {
+                assertTrue(s.decodes() > 0, "a long prompt chunk rides with the decodes: " + seen);
+            }
+        }
+        assertTrue(promptsFirst >= 2, "short prompts got steps of their own: " + seen);
     }
 
     @Test
@@ -224,7 +275,7 @@ class ContinuousBatchingTest {
     @Test
     void aFullQueueRefusesAtOnceAndAWaitPastTheTimeoutIsRefusedLater() throws Exception {
         try (InferenceEngine e = new InferenceEngine(model, NDManager.newBaseManager(Device.cpu()),
-                new EngineSettings(1, 256, 64, 128, 1, Duration.ofMillis(100)), EngineListener.NONE)) {
+                new EngineSettings(1, 256, 64, 128, 0, 1, Duration.ofMillis(100)), EngineListener.NONE)) {
             RecordingSink running = new RecordingSink();
             e.submit(prompt(10, 70), greedy(240), Priority.DEFAULT, running);
             running.scheduled.get(60, java.util.concurrent.TimeUnit.SECONDS);
