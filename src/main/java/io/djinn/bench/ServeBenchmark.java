@@ -419,16 +419,17 @@ public final class ServeBenchmark {
         for (Map<String, Object> l : (List<Map<String, Object>>) report.get("levels")) {
             sb.append(String.format("%5d %6s %9.1f %8.1f %8.2f %8.1f | %-26s | %-26s | %-26s%n",
                     l.get("concurrency"), l.get("completed") + "/" + l.get("requests"), l.get("output_tokens_per_s"),
-                    l.get("overall_output_tokens_per_s"), l.get("requests_per_s"), l.get("mean_prompt_tokens"), ms(l, "ttft"), ms(l, "tpot"),
-                    ms(l, "itl")));
+                    l.get("overall_output_tokens_per_s"), l.get("requests_per_s"), l.get("mean_prompt_tokens"),
+                    ms(l, "ttft"), ms(l, "tpot"), ms(l, "itl")));
             if (l.containsKey("first_error")) {
                 sb.append("      first error: ").append(l.get("first_error")).append('\n');
             }
         }
         if (report.containsKey("ratios")) {
             Map<String, Object> r = (Map<String, Object>) report.get("ratios");
-            sb.append(String.format("  %s: output tok/s x%.2f (overall x%.2f), TTFT p99 / single-stream TTFT p50 = %.2f%n",
-                    r.get("compared"), r.get("output_throughput_ratio"), r.get("overall_output_throughput_ratio"),
+            sb.append(String.format("  %s: output tok/s x%.2f (overall x%.2f),"
+                    + " TTFT p99 / single-stream TTFT p50 = %.2f%n", r.get("compared"),
+                    r.get("output_throughput_ratio"), r.get("overall_output_throughput_ratio"),
                     r.get("ttft_p99_over_single_ttft_p50")));
         }
         if (report.containsKey("shared_prefix")) {
