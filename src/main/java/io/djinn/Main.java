@@ -125,6 +125,7 @@ public class Main {
                       --preset/--arch/...    as for generate-checkpoint (default preset smollm-135m)
                       --prompt N             prompt tokens (default 256)
                       --tokens N             decoded tokens (default 64)
+                      --rows N               also time decode steps of N rows in N slots (default 16; 1 = off)
                       --dtype-run T          float32 | float16 (default float32)
                       --json FILE            also write the figures as JSON
                   bench-limiter              latency the key check and rate limiter add per request (p50, p99)

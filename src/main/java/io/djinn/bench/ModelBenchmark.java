@@ -33,12 +33,13 @@ public final class ModelBenchmark {
     private static void measure(Path dir, Map<String, String> o) throws Exception {
         int promptLen = Integer.parseInt(o.getOrDefault("prompt", "256"));
         int decodeLen = Integer.parseInt(o.getOrDefault("tokens", "64"));
+        int rows = Integer.parseInt(o.getOrDefault("rows", "16"));
         DataType dtype = "float16".equals(o.get("dtype-run")) ? DataType.FLOAT16 : DataType.FLOAT32;
 
         Map<String, Object> r = new LinkedHashMap<>();
         try (LlamaModel model = LlamaModel.load(dir, Device.cpu(), dtype);
                 NDManager root = NDManager.newBaseManager(Device.cpu());
-                KvCache cache = model.allocateCache(1, promptLen + decodeLen + 8)) {
+                KvCache cache = model.allocateCache(Math.max(1, rows), promptLen + decodeLen + 8)) {
             int vocab = model.config().vocabSize();
             SplittableRandom rnd = new SplittableRandom(7);
             int[] prompt = rnd.ints(promptLen, 0, vocab).toArray();
@@ -56,6 +57,19 @@ public final class ModelBenchmark {
             }
             double prefillTps = promptLen / median(prefillTimes);
             double decodeTps = decodeLen / median(decodeTimes);
+            double batchStep = Double.NaN;
+            if (rows > 1) {
+                // every slot holds the same prompt; then decode steps feed one token to each of the rows
+                for (int slot = 1; slot < rows; slot++) {
+                    cache.copyPrefix(0, slot, promptLen);
+                }
+                batchDecode(model, root, cache, rows, promptLen, 4);
+                double[] batchTimes = new double[3];
+                for (int i = 0; i < 3; i++) {
+                    batchTimes[i] = batchDecode(model, root, cache, rows, promptLen, decodeLen) / decodeLen;
+                }
+                batchStep = median(batchTimes);
+            }
             long weightBytes = model.weightBytes();
             double copyBw = copyBandwidth(root);
             double ceiling = copyBw / weightBytes;
@@ -68,6 +82,13 @@ public final class ModelBenchmark {
             r.put("decode_tokens", decodeLen);
             r.put("prefill_tokens_per_s", round(prefillTps));
             r.put("decode_tokens_per_s", round(decodeTps));
+            r.put("decode_step_ms", round(1e3 / decodeTps));
+            if (rows > 1) {
+                r.put("batch_rows", rows);
+                r.put("batch_decode_step_ms", round(batchStep * 1e3));
+                r.put("batch_decode_tokens_per_s", round(rows / batchStep));
+                r.put("batch_step_over_single_step", round(batchStep * decodeTps));
+            }
             r.put("weight_bytes_per_token", weightBytes);
             r.put("copy_bandwidth_gb_per_s", round(copyBw / 1e9));
             r.put("decode_ceiling_tokens_per_s", round(ceiling));
@@ -85,6 +106,12 @@ public final class ModelBenchmark {
                 r.get("decode_tokens_per_s"), decodeLen, ((Long) r.get("weight_bytes_per_token")) / 1e6,
                 r.get("copy_bandwidth_gb_per_s"), r.get("decode_ceiling_tokens_per_s"),
                 r.get("decode_fraction_of_ceiling"));
+        if (rows > 1) {
+            System.out.printf("""
+                      %d-row decode step:      %8.2f ms  (%.1f tokens/s, %.2f x the one-row step, median of 3)
+                    """, rows, r.get("batch_decode_step_ms"), r.get("batch_decode_tokens_per_s"),
+                    r.get("batch_step_over_single_step"));
+        }
         if (o.containsKey("json")) {
             Files.writeString(Path.of(o.get("json")),
                     new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
@@ -109,6 +136,28 @@ public final class ModelBenchmark {
                 NDArray logits = model.forward(step, cache, new int[] {0}, new int[][] {{token}},
                         new int[] {start + i}, false);
                 token = (int) logits.argMax(1).toLongArray()[0];
+            }
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** {@code n} decode steps of {@code rows} rows in slots {@code 0..rows-1}, all at the same positions. */
+    private static double batchDecode(LlamaModel model, NDManager root, KvCache cache, int rows, int start, int n) {
+        int[] slots = new int[rows];
+        int[][] tokens = new int[rows][];
+        int[] starts = new int[rows];
+        for (int b = 0; b < rows; b++) {
+            slots[b] = b;
+            tokens[b] = new int[] {1 + b};
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            java.util.Arrays.fill(starts, start + i);
+            try (NDManager step = root.newSubManager()) {
+                long[] next = model.forward(step, cache, slots, tokens, starts, false).argMax(1).toLongArray();
+                for (int b = 0; b < rows; b++) {
+                    tokens[b] = new int[] {(int) next[b]};
+                }
             }
         }
         return (System.nanoTime() - t0) / 1e9;
