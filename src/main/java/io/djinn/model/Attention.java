@@ -1,162 +1,108 @@
 package io.djinn.model;
 
+import static io.djinn.model.Ops.op;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 
 /**
- * Causal self-attention with grouped-query heads, rotary positions and an in-place KV cache.
+ * Causal self-attention with grouped-query heads, rotary positions and an in-place KV cache, on the packed grid of a
+ * {@link Step}.
  *
  * <pre>
- *   qkv = x @ Wqkv (+ bqkv)                    [B, L, (H + 2K) * D]    H query heads, K kv heads, D head_dim
- *   q, k (Qwen3: RMSNorm per head), rope        [B, L, H, D], [B, L, K, D]
- *   cache[slot, :, pos, :] = k, v
- *   keys, values = cache[slot, :, :span, :]     [B, K, S, D]
- *   q grouped per kv head                       [B, K, G * L, D]        G = H / K
- *   p = softmax(q k^T + mask)                   [B, K, G, L, S]
- *   out = (p v) regrouped @ Wo                  [B, L, H * D] @ [H * D, hidden]
+ *   qkv = h @ Wqkv (+ bqkv)                         [T, (H + 2K) * D]   H query heads, K kv heads, D head_dim
+ *   q, k (Qwen3: RMSNorm per head), rope(q, k)       [T, H, D], [T, K, D]
+ *   keys[slot, :, :, pos] = k;  values[slot, :, pos, :] = v     keys stored transposed: [slots, K, D, ctx]
+ *   decode rows:  q [R, K, G, D] @ keys[their slots] [R, K, D, S] + mask -> softmax -> @ values [R, K, S, D]
+ *   a prompt chunk of L tokens: q [K, L*G, D] @ keys[slot] [K, D, S] + causal mask -> softmax -> @ values[slot]
+ *   out = residual + attn [T, H * D] @ Wo                                  G = H / K
  * </pre>
  *
- * The 1/sqrt(D) score scale is folded into the query weights (or into q_norm's weight) at load time.
+ * The 1/sqrt(D) score scale is folded into the query weights (or into q_norm's weight) and the input norm's weight
+ * into Wqkv at load time. A decode step costs the same tensor calls for 1 row as for 256.
  */
 final class Attention {
     private final int heads;
     private final int kvHeads;
     private final int group;
     private final int headDim;
-    private final NDArray qkvWeight;   // [hidden, (H + 2K) * D], pre-transposed
+    private final NDArray qkvWeight;   // [hidden', (H + 2K) * D], pre-transposed, input norm folded in
+    private final NDArray qkvWeightT;  // [(H + 2K) * D, hidden'], a view of qkvWeight for linear
     private final NDArray qkvBias;     // [(H + 2K) * D] or null (Qwen2 only)
     private final RmsNorm qkNorm;      // weight [H + K, D] or null (Qwen3 only)
-    private final NDArray oWeight;     // [H * D, hidden], pre-transposed
-    private final boolean upcastSoftmax;
+    private final NDArray oWeightT;    // [hidden', H * D]: a view of the stored [H * D, hidden'], for linear
 
-    Attention(ModelConfig c, NDArray qkvWeight, NDArray qkvBias, RmsNorm qkNorm, NDArray oWeight) {
+    Attention(ModelConfig c, NDArray qkvWeight, NDArray qkvBias, RmsNorm qkNorm, NDArray oWeightT) {
         this.heads = c.numAttentionHeads();
         this.kvHeads = c.numKeyValueHeads();
         this.group = c.groupSize();
         this.headDim = c.headDim();
         this.qkvWeight = qkvWeight;
+        this.qkvWeightT = qkvBias == null ? null : qkvWeight.transpose();
         this.qkvBias = qkvBias;
         this.qkNorm = qkNorm;
-        this.oWeight = oWeight;
-        this.upcastSoftmax = qkvWeight.getDataType() == DataType.FLOAT16;
-    }
-
-    /** x: [B, L, hidden] -> [B, L, hidden]; writes this step's keys and values into the cache. */
-    NDArray forward(NDArray x, Step s, NDArray keyCache, NDArray valueCache) {
-        if (s.packed()) {
-            return forwardPacked(x, s, keyCache, valueCache);
-        }
-        int b = s.batch;
-        int l = s.len;
-        NDArray qkv = x.matMul(qkvWeight);
-        if (qkvBias != null) {
-            qkv = qkv.addi(qkvBias);
-        }
-        NDList parts = qkv.reshape(b, l, heads + 2L * kvHeads, headDim).split(new long[] {heads + kvHeads}, 2);
-        NDArray qk = parts.get(0);   // [B, L, H + K, D]
-        NDArray v = parts.get(1);    // [B, L, K, D]
-        if (qkNorm != null) {
-            qk = qkNorm.forward(qk);
-        }
-        qk = s.rope.apply(qk);
-        NDList qAndK = qk.split(new long[] {heads}, 2);
-        NDArray q = qAndK.get(0);    // [B, L, H, D]
-        NDArray k = qAndK.get(1);    // [B, L, K, D]
-
-        keyCache.set(s.cacheWrite, fedTokens(k, s));
-        valueCache.set(s.cacheWrite, fedTokens(v, s));
-        NDArray qg = q.reshape(b, l, kvHeads, group, headDim).transpose(0, 2, 3, 1, 4)
-                .reshape(b, kvHeads, (long) group * l, headDim);                   // [B, K, G*L, D]
-        NDArray out;                                                                // [B, K, G*L, D]
-        if (s.runs.length == 1) {
-            out = attend(qg, s.mask, keyCache.get(s.manager, s.runs[0].cacheRead()),
-                    valueCache.get(s.manager, s.runs[0].cacheRead()), b, l, s.span);
-        } else {
-            NDList outs = new NDList(s.runs.length);
-            for (Step.Run r : s.runs) {
-                outs.add(attend(qg.get(s.manager, r.batchRows()), s.mask.get(s.manager, r.batchRows()),
-                        keyCache.get(s.manager, r.cacheRead()), valueCache.get(s.manager, r.cacheRead()), r.rows(),
-                        l, s.span));
-            }
-            out = NDArrays.concat(outs, 0);
-        }
-        out = out.reshape(b, kvHeads, group, l, headDim).transpose(0, 3, 1, 2, 4)
-                .reshape(b, l, (long) heads * headDim);                             // [B, L, H*D]
-        return out.matMul(oWeight);
+        this.oWeightT = oWeightT;
     }
 
     /**
-     * x: [1, T, hidden], the rows' tokens one after another. Position-wise work runs on all T tokens at once;
-     * attention runs per segment: decode rows as one batch of single queries, a longer row causally on its own.
+     * h: the normalized input [T, hidden'], residual: the layer's input [T, hidden'] -> residual + attention;
+     * writes this step's keys and values into the cache.
      */
-    private NDArray forwardPacked(NDArray x, Step s, NDArray keyCache, NDArray valueCache) {
+    NDArray forward(NDArray h, Step s, NDArray keyCache, NDArray valueCache, NDArray residual) {
         int t = s.len;
-        NDArray qkv = x.matMul(qkvWeight);
-        if (qkvBias != null) {
-            qkv = qkv.addi(qkvBias);
-        }
-        NDList parts = qkv.reshape(1, t, heads + 2L * kvHeads, headDim).split(new long[] {heads + kvHeads}, 2);
-        NDArray qk = parts.get(0);                                                   // [1, T, H + K, D]
+        NDArray qkv = qkvBias == null ? op(h.matMul(qkvWeight)) : LlamaModel.linear(h, qkvWeightT, qkvBias);
+        NDList parts = op(op(qkv.reshape(t, heads + 2L * kvHeads, headDim)).split(new long[] {heads + kvHeads}, 1));
+        NDArray qk = parts.get(0);                                                   // [T, H + K, D]
         if (qkNorm != null) {
             qk = qkNorm.forward(qk);
         }
-        qk = s.rope.apply(qk);
-        NDList qAndK = qk.split(new long[] {heads}, 2);
-        NDArray q = qAndK.get(0).reshape(t, heads, headDim);                         // [T, H, D]
-        keyCache.set(s.cacheWrite, qAndK.get(1).reshape(t, kvHeads, headDim));
-        valueCache.set(s.cacheWrite, parts.get(1).reshape(t, kvHeads, headDim));
+        NDList qAndK = op(s.rope.apply(qk).split(new long[] {heads}, 1));
+        NDArray q = qAndK.get(0);                                                    // [T, H, D]
+        op();
+        keyCache.set(s.writeKeys, qAndK.get(1));                                     // [T, K, D]
+        op();
+        valueCache.set(s.writeValues, parts.get(1));                                 // [T, K, D]
+        // cache reads go to the layer's manager: a gathered copy must not outlive the layer
+        NDManager m = q.getManager();
         NDList outs = new NDList(s.segments.length);
         for (Step.Segment g : s.segments) {
-            NDArray qs = q.get(s.manager, new ai.djl.ndarray.index.NDIndex()
-                    .addSliceDim(g.firstToken(), g.firstToken() + g.tokens()));         // [n, H, D]
-            int l = g.tokens() / g.rows();
-            NDArray qg = qs.reshape(g.rows(), l, kvHeads, group, headDim).transpose(0, 2, 3, 1, 4)
-                    .reshape(g.rows(), kvHeads, (long) group * l, headDim);          // [R, K, G*L, D]
-            if (g.spread() != null) {
-                // one run over the slot range, holes included: [W, K, G, D] in, each row's [K, G, D] back out
-                Step.Run r = g.runs()[0];
-                NDArray o = attend(qg.get(s.manager, g.spread()), g.mask(), keyCache.get(s.manager, r.cacheRead()),
-                        valueCache.get(s.manager, r.cacheRead()), r.rows(), 1, g.span()).get(s.manager, g.gather());
-                outs.add(o.reshape(g.rows(), (long) heads * headDim));              // [R, H*D] (L = 1: G*D = H*D/K)
-                continue;
-            }
-            NDList runOuts = new NDList(g.runs().length);
-            for (Step.Run r : g.runs()) {
-                boolean all = g.runs().length == 1;
-                runOuts.add(attend(all ? qg : qg.get(s.manager, r.batchRows()),
-                        all ? g.mask() : g.mask().get(s.manager, r.batchRows()),
-                        keyCache.get(s.manager, r.cacheRead()), valueCache.get(s.manager, r.cacheRead()), r.rows(),
-                        l, g.span()));
-            }
-            NDArray o = runOuts.size() == 1 ? runOuts.get(0) : NDArrays.concat(runOuts, 0);
-            outs.add(o.reshape(g.rows(), kvHeads, group, l, headDim).transpose(0, 3, 1, 2, 4)
-                    .reshape(g.tokens(), (long) heads * headDim));                   // [n, H*D]
+            outs.add(g.decode() ? decode(m, q, g, s, keyCache, valueCache) : chunk(m, q, g, keyCache, valueCache));
         }
-        NDArray out = outs.size() == 1 ? outs.get(0) : NDArrays.concat(outs, 0);
-        return out.reshape(1, t, (long) heads * headDim).matMul(oWeight);
+        NDArray out = outs.size() == 1 ? outs.get(0) : op(NDArrays.concat(outs, 0));  // [T, H*D]
+        return LlamaModel.linear(out, oWeightT, residual);
     }
 
-    /** qg [R, K, G*L, D], mask [R, 1, 1, L, S], keys/values [R, K, S, D] -> [R, K, G*L, D]. */
-    private NDArray attend(NDArray qg, NDArray mask, NDArray keys, NDArray values, int rows, int l, int span) {
-        NDArray scores = qg.matMul(keys.transpose(0, 1, 3, 2));                 // [R, K, G*L, S]
-        if (upcastSoftmax) {
-            scores = scores.toType(DataType.FLOAT32, false);
+    /** All decode rows at once: one query each, against their own slots' first {@code span} positions. */
+    private NDArray decode(NDManager m, NDArray q, Step.Segment g, Step s, NDArray keyCache, NDArray valueCache) {
+        int rows = g.rows();
+        NDArray qd = rows == s.len ? q : op(q.get(m, new NDIndex().addSliceDim(0, rows)));
+        NDArray qg = op(qd.reshape(rows, kvHeads, group, headDim));                 // [R, K, G, D]
+        if (g.spread() != null) {
+            qg = op(qg.get(m, g.spread()));                                          // [W, K, G, D], slot order
         }
-        NDArray probs = scores.reshape(rows, kvHeads, group, l, span).addi(mask).softmax(-1);
-        if (upcastSoftmax) {
-            probs = probs.toType(DataType.FLOAT16, false);
+        NDArray scores = op(qg.matMul(op(keyCache.get(m, g.keys()))));               // [W, K, G, S]
+        NDArray probs = op(op(scores.addi(g.mask())).softmax(-1));
+        NDArray o = op(probs.matMul(op(valueCache.get(m, g.values()))));            // [W, K, G, D]
+        if (g.gather() != null) {
+            o = op(o.get(m, g.gather()));                                            // [R, K, G, D]
         }
-        return probs.reshape(rows, kvHeads, (long) group * l, span).matMul(values);
+        return op(o.reshape(rows, (long) heads * headDim));
     }
 
-    /** One row: [1, L, heads, D] -> [1, heads, L, D]; else [B, L, heads, D] -> [N, heads, D], real tokens only. */
-    private static NDArray fedTokens(NDArray t, Step s) {
-        if (s.single) {
-            return t.transpose(0, 2, 1, 3);
-        }
-        NDArray flat = t.reshape(-1, t.getShape().get(2), t.getShape().get(3));
-        return s.ragged ? flat.get(s.manager, s.validRows) : flat;
+    /** One prompt chunk of L tokens, causally against its own slot. */
+    private NDArray chunk(NDManager m, NDArray q, Step.Segment g, NDArray keyCache, NDArray valueCache) {
+        int l = g.tokens();
+        int span = g.span();
+        NDArray qc = op(q.get(m, new NDIndex().addSliceDim(g.firstToken(), g.firstToken() + l)));   // [L, H, D]
+        NDArray qg = op(op(op(qc.reshape(l, kvHeads, (long) group * headDim)).transpose(1, 0, 2))
+                .reshape(kvHeads, (long) l * group, headDim));                       // [K, L*G, D]
+        NDArray scores = op(op(qg.matMul(op(keyCache.get(m, g.keys())))).reshape(kvHeads, l, group, span));
+        NDArray probs = op(op(op(scores.addi(g.mask())).softmax(-1)).reshape(kvHeads, (long) l * group, span));
+        NDArray o = op(probs.matMul(op(valueCache.get(m, g.values()))));            // [K, L*G, D]
+        return op(op(op(o.reshape(kvHeads, l, (long) group * headDim)).transpose(1, 0, 2))
+                .reshape(l, (long) heads * headDim));                                // [L, H*D]
     }
 }

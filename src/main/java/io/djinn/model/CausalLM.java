@@ -34,6 +34,22 @@ public interface CausalLM extends AutoCloseable {
     NDArray forward(NDManager scope, KvCache cache, int[] slots, int[][] tokens, int[] startPositions,
             boolean allPositions);
 
+    /**
+     * What the engine's step returns.
+     *
+     * @param logits float32 {@code [logitRows.length, vocab]} attached to the scope, or null when no row was asked
+     * @param extra  the device copy of the {@code extra} floats (float32 {@code [extra.length]}), or null
+     */
+    record StepOutput(NDArray logits, NDArray extra) {}
+
+    /**
+     * One engine step: the same call as {@link #forward} with {@code allPositions} false, but returning the
+     * last-token logits of the rows {@code logitRows} only (in that order; none skips the LM head), and uploading
+     * {@code extra} (the sampler's parameters) in the step's one host-to-device copy, so that a step has exactly one.
+     */
+    StepOutput step(NDManager scope, KvCache cache, int[] slots, int[][] tokens, int[] startPositions,
+            int[] logitRows, float[] extra);
+
     /** Frees the weights. */
     @Override
     void close();

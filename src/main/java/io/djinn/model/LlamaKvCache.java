@@ -6,7 +6,10 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-/** Per layer one key and one value tensor {@code [slots, kvHeads, maxContext, headDim]}, written in place. */
+/**
+ * Per layer one key tensor {@code [slots, kvHeads, headDim, maxContext]} (transposed, so that a query's scores are one
+ * product with it) and one value tensor {@code [slots, kvHeads, maxContext, headDim]}, written in place.
+ */
 final class LlamaKvCache implements KvCache {
     private final NDManager manager;
     private final int slots;
@@ -19,13 +22,19 @@ final class LlamaKvCache implements KvCache {
         this.manager = parent.newSubManager();
         this.slots = slots;
         this.maxContext = maxContext;
-        Shape shape = new Shape(slots, c.numKeyValueHeads(), maxContext, c.headDim());
+        Shape keyShape = new Shape(slots, c.numKeyValueHeads(), c.headDim(), maxContext);
+        Shape valueShape = new Shape(slots, c.numKeyValueHeads(), maxContext, c.headDim());
         keys = new NDArray[c.numHiddenLayers()];
         values = new NDArray[c.numHiddenLayers()];
         for (int l = 0; l < keys.length; l++) {
-            keys[l] = manager.zeros(shape, dtype);
-            values[l] = manager.zeros(shape, dtype);
+            keys[l] = manager.zeros(keyShape, dtype);
+            values[l] = manager.zeros(valueShape, dtype);
         }
+    }
+
+    /** Bytes one slot of {@code maxContext} positions takes: keys and values of every layer. */
+    static long bytesPerSlot(ModelConfig c, DataType dtype, int maxContext) {
+        return 2L * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * maxContext * dtype.getNumOfBytes();
     }
 
     @Override
@@ -46,11 +55,13 @@ final class LlamaKvCache implements KvCache {
         if (from < 0 || to < 0 || from >= slots || to >= slots || tokens > maxContext) {
             throw new IllegalArgumentException("cannot copy " + tokens + " positions from slot " + from + " to " + to);
         }
+        NDIndex keySrc = new NDIndex().addSliceDim(from, from + 1).addAllDim().addAllDim().addSliceDim(0, tokens);
+        NDIndex keyDst = new NDIndex().addSliceDim(to, to + 1).addAllDim().addAllDim().addSliceDim(0, tokens);
         NDIndex src = new NDIndex().addSliceDim(from, from + 1).addAllDim().addSliceDim(0, tokens);
         NDIndex dst = new NDIndex().addSliceDim(to, to + 1).addAllDim().addSliceDim(0, tokens);
         try (NDManager scope = manager.newSubManager()) {
             for (int l = 0; l < keys.length; l++) {
-                keys[l].set(dst, keys[l].get(scope, src));
+                keys[l].set(keyDst, keys[l].get(scope, keySrc));
                 values[l].set(dst, values[l].get(scope, src));
             }
         }

@@ -1,32 +1,35 @@
 package io.djinn.model;
 
+import static io.djinn.model.Ops.op;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 
 /**
- * SwiGLU feed-forward: {@code down(silu(x @ Wgate) * (x @ Wup))}, gate and up fused into one product.
+ * SwiGLU feed-forward with its residual: {@code y = residual + down(silu(h @ Wgate) * (h @ Wup))}, gate and up fused
+ * into one product, the residual added by the down projection's GEMM.
  *
  * <pre>
- *   gu = x @ Wgu                     [B, L, 2I]
- *   h  = silu(gu[:I]) * gu[I:]       [B, L, I]
- *   y  = h @ Wdown                   [B, L, hidden]
+ *   gu = h @ Wgu                     [T, 2I]        the post-attention norm's weight folded into Wgu
+ *   a  = silu(gu[:I]) * gu[I:]       [T, I]
+ *   y  = residual + a @ Wdown        [T, hidden']
  * </pre>
  */
 final class Mlp {
     private final long intermediate;
-    private final NDArray gateUpWeight;  // [hidden, 2I], pre-transposed
-    private final NDArray downWeight;    // [I, hidden], pre-transposed
+    private final NDArray gateUpWeight;  // [hidden', 2I], pre-transposed
+    private final NDArray downWeightT;   // [hidden', I]: a view of the stored [I, hidden'], for linear
 
-    Mlp(ModelConfig c, NDArray gateUpWeight, NDArray downWeight) {
+    Mlp(ModelConfig c, NDArray gateUpWeight, NDArray downWeightT) {
         this.intermediate = c.intermediateSize();
         this.gateUpWeight = gateUpWeight;
-        this.downWeight = downWeight;
+        this.downWeightT = downWeightT;
     }
 
-    NDArray forward(NDArray x) {
-        NDList gu = x.matMul(gateUpWeight).split(new long[] {intermediate}, 2);
+    NDArray forward(NDArray h, NDArray residual) {
+        NDList gu = op(op(h.matMul(gateUpWeight)).split(new long[] {intermediate}, 1));
         NDArray gate = gu.get(0);
-        NDArray h = gate.getNDArrayInternal().sigmoid().muli(gate).muli(gu.get(1));
-        return h.matMul(downWeight);
+        NDArray a = op(op(op(gate.getNDArrayInternal().sigmoid()).muli(gate)).muli(gu.get(1)));
+        return LlamaModel.linear(a, downWeightT, residual);
     }
 }

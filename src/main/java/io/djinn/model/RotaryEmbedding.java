@@ -1,6 +1,9 @@
 package io.djinn.model;
 
+import static io.djinn.model.Ops.op;
+
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -16,14 +19,20 @@ import ai.djl.ndarray.types.Shape;
  * </pre>
  *
  * The tables are built once for a position range; {@code sinSigned = [-sin_half, sin_half]} so that
- * {@code rotate_half(x) * sin == swap_halves(x) * sinSigned}, and swap_halves is a single flip.
+ * {@code rotate_half(x) * sin == swap_halves(x) * sinSigned}. Both terms are linear in x, so for one position the
+ * rotation is the matrix {@code M = I * cos + S * sinSigned} (S swaps the halves), and a step rotates q and k of all
+ * its tokens and heads in one batched product with its tokens' matrices.
  */
 final class RotaryEmbedding {
     private final int headDim;
     private final double[] invFreq;
     private final DataType dtype;
-    private NDArray cos;        // [positions, headDim]
-    private NDArray sinSigned;  // [positions, headDim]
+    /** [positions, 2, headDim]: cos and sinSigned of each position. */
+    private NDArray table;
+    /** [2, headDim, headDim]: the identity and the half swap. */
+    private NDArray basis;
+    private NDArray zero;
+    private NDArray negInf;
     private int positions;
 
     RotaryEmbedding(ModelConfig c, DataType dtype) {
@@ -62,25 +71,35 @@ final class RotaryEmbedding {
             return;
         }
         int half = headDim / 2;
-        float[] c = new float[n * headDim];
-        float[] s = new float[n * headDim];
+        float[] t = new float[n * 2 * headDim];
         for (int p = 0; p < n; p++) {
+            int c = p * 2 * headDim;
+            int s = c + headDim;
             for (int i = 0; i < half; i++) {
                 double a = p * invFreq[i];
                 float cv = (float) Math.cos(a);
                 float sv = (float) Math.sin(a);
-                c[p * headDim + i] = cv;
-                c[p * headDim + half + i] = cv;
-                s[p * headDim + i] = -sv;
-                s[p * headDim + half + i] = sv;
+                t[c + i] = cv;
+                t[c + half + i] = cv;
+                t[s + i] = -sv;
+                t[s + half + i] = sv;
             }
         }
-        if (cos != null) {
-            cos.close();
-            sinSigned.close();
+        if (table != null) {
+            table.close();
+        } else {
+            // identity and "swap halves": rope(x) = x @ (I * cos + S * sinSigned), one matrix per position
+            float[] b = new float[2 * headDim * headDim];
+            for (int j = 0; j < headDim; j++) {
+                b[j * headDim + j] = 1f;
+                int partner = j < half ? j + half : j - half;
+                b[headDim * headDim + partner * headDim + j] = 1f;
+            }
+            basis = owner.create(b, new Shape(2, headDim, headDim)).toType(dtype, false);
+            zero = owner.create(0f).toType(dtype, false);
+            negInf = owner.create(Float.NEGATIVE_INFINITY).toType(dtype, false);
         }
-        cos = owner.create(c, new Shape(n, headDim)).toType(dtype, false);
-        sinSigned = owner.create(s, new Shape(n, headDim)).toType(dtype, false);
+        table = owner.create(t, new Shape(n, 2, headDim)).toType(dtype, false);
         positions = n;
     }
 
@@ -88,21 +107,48 @@ final class RotaryEmbedding {
         return positions;
     }
 
-    /** The tables gathered for one step's positions, shaped to broadcast over heads. */
-    record At(NDArray cos, NDArray sinSigned, long[] halves) {
-        /** x: [B, L, heads, headDim] -> same shape, rotated. */
+    int headDim() {
+        return headDim;
+    }
+
+    /** 0 and -inf in the model's dtype: what an additive attention mask is made of. */
+    NDArray zero() {
+        return zero;
+    }
+
+    NDArray negInf() {
+        return negInf;
+    }
+
+    /**
+     * The rotation of one step's tokens. Either one {@code [D, D]} matrix per token, so that rotating q and k of
+     * every head is a single batched product ({@code x @ M}: 2 products per element, all the others are exact
+     * zeros), or the tables of the elementwise form, which costs five more tensor calls per layer but less
+     * arithmetic: worth it only for long prompt chunks on a CPU.
+     */
+    record At(NDArray matrices, NDArray cos, NDArray sinSigned, int half) {
+        /** x: [T, heads, D] -> the same, rotated. */
         NDArray apply(NDArray x) {
+            if (matrices != null) {
+                return op(x.matMul(matrices));
+            }
             Shape s = x.getShape();
-            NDArray swapped = x.reshape(s.get(0), s.get(1), s.get(2), 2, halves[0]).flip(3).reshape(s);
-            return x.mul(cos).addi(swapped.muli(sinSigned));
+            NDArray pairs = op(x.reshape(s.get(0), s.get(1), 2, half));                // [T, n, 2, D/2]
+            NDArray swapped = op(pairs.flip(2));
+            NDArray rotated = op(op(pairs.mul(cos)).addi(op(swapped.muli(sinSigned))));
+            return op(rotated.reshape(s));
         }
     }
 
-    /** positions: int64 [B * L] -> tables [B, L, 1, headDim] attached to {@code step}. */
-    At at(NDManager step, NDArray positionIds, int batch, int len) {
-        NDIndex idx = new NDIndex("{}", positionIds);
-        NDArray c = cos.get(step, idx).reshape(batch, len, 1, headDim);
-        NDArray s = sinSigned.get(step, idx).reshape(batch, len, 1, headDim);
-        return new At(c, s, new long[] {headDim / 2});
+    /** positions: int64 [T] -> the rotation of T tokens, attached to {@code step}. */
+    At at(NDManager step, NDArray positionIds, int tokens, boolean matrices) {
+        NDArray t = op(table.get(step, new NDIndex("{}", positionIds)));                // [T, 2, D]
+        if (matrices) {
+            NDArray m = op(op(op(t.reshape(tokens, 2, 1, headDim)).mul(basis)).sum(new int[] {1}));
+            return new At(m, null, null, headDim / 2);                                  // [T, D, D]
+        }
+        NDArray cs = op(t.reshape(tokens, 2, 1, 2, headDim / 2));                       // [T, cos|sin, 1, 2, D/2]
+        NDList parts = op(cs.split(2, 1));
+        return new At(null, op(parts.get(0).squeeze(1)), op(parts.get(1).squeeze(1)), headDim / 2);
     }
 }

@@ -1,292 +1,399 @@
 package io.djinn.model;
 
+import static io.djinn.model.Ops.op;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
- * Everything one forward call shares across layers, built once: the padded token grid {@code [B, L]}, rotary tables
- * for each row's positions, the attention mask, and the cache indices to write and read.
+ * Everything one forward call shares across layers, built once per step from a single host-to-device copy: the
+ * tokens, their positions and slots, the rotation matrices, the attention masks and the cache indices to write and
+ * read. Nothing here grows with the cache's slots or context: the host packs a few small vectors (one entry per
+ * token, row or slot of the read range), and the masks and rotations are built from them on the device.
+ *
+ * <p>Rows are packed, not padded: the grid is {@code [T, hidden]} holding the T fed tokens, the one-token (decode)
+ * rows first, then each longer row (a prompt chunk). Every position-wise layer (norms, projections, MLP, rotary)
+ * runs once on all T tokens. Attention runs per {@link Segment}: all decode rows together as one batch of single
+ * queries against their slots, whatever their number, and each prompt chunk causally against its own slot.
  */
 final class Step {
+    /**
+     * Decode rows read their slots' keys and values as one slice over the slot range they span (holes included)
+     * while that range is at most this many times their number; beyond, one gather of their own slots is cheaper
+     * than attending over the holes. Either way the decode attention is the same handful of tensor calls.
+     */
+    static final int SPREAD_FACTOR = 2;
+    /** On a CPU, rotating more tokens than this with per-token matrices costs more arithmetic than it saves calls. */
+    static final int ROPE_MATRIX_TOKENS_CPU = 64;
+
     final NDManager manager;
+    /** Rows of the call (the caller's order). */
     final int batch;
+    /** Tokens fed in all (the packed grid's length). */
     final int len;
-    /** Keys attended per row: positions {@code [0, span)} of each row's slot; span = max(start + length). */
+    /** One-token rows: the first {@code decodeRows} tokens of the grid. */
+    final int decodeRows;
+    /** Keys attended at most: positions {@code [0, span)} of some slot; span = max(start + length). */
     final int span;
     final int[] lengths;
-    final boolean ragged;
-    final NDArray tokenIds;           // int64 [B * L]
-    final RotaryEmbedding.At rope;    // [B, L, 1, headDim]
-    final NDArray mask;               // float32 [B, 1, 1, L, span], 0 or -inf
-    final boolean single;
-    /** Where the fed keys/values go: cache[slot, :, start:start+L, :] for one row, else cache[slot, :, position, :]. */
-    final NDIndex cacheWrite;
-    /** Rows of the flattened [B * L] grid that hold real tokens, when rows are ragged. */
-    final NDIndex validRows;
-    /**
-     * Maximal runs of rows whose slots are consecutive. Each run reads its slots' keys and values as one slice
-     * {@code cache[firstSlot:firstSlot+rows, :, 0:span, :]}: no gather copy of the cache, which for 16 scattered
-     * decode rows cost more than all of the step's matmuls.
-     */
-    final Run[] runs;
-
-    /** Rows {@code [firstRow, firstRow + rows)} of the batch, in slots {@code [firstSlot, firstSlot + rows)}. */
-    record Run(int firstRow, int rows, NDIndex batchRows, NDIndex cacheRead) {}
-
-    /**
-     * Set when rows of different lengths are packed instead of padded: the grid is then {@code [1, T]} holding only
-     * the T real tokens, row after row, so a 32-token prompt chunk next to 16 decode rows costs 48 token-rows of
-     * matmuls, not 16 x 32. Only attention looks at rows; it runs per {@link Segment}.
-     */
-    final Segment[] segments;
-    /** Offset of each row's first token in the packed grid (packed steps only). */
+    /** Caller row of each packed row. */
+    final int[] order;
+    /** Offset of each caller row's first token in the packed grid. */
     final int[] offsets;
+    final NDArray tokenIds;           // int64 [T]
+    final RotaryEmbedding.At rope;    // rotation of the T tokens
+    /** Where the fed keys go in the {@code [slots, K, D, ctx]} key cache: cache[slot_t, :, :, pos_t]. */
+    final NDIndex writeKeys;
+    /** Where the fed values go in the {@code [slots, K, ctx, D]} value cache: cache[slot_t, :, pos_t, :]. */
+    final NDIndex writeValues;
+    /** Decode rows (if any) first, then one segment per longer row. */
+    final Segment[] segments;
+    /**
+     * Rows of the packed grid whose logits the call returns, in the order returned; null when that is the whole
+     * grid in order (a decode-only step), which spares the gather.
+     */
+    final NDIndex logitRows;
+    /** Whether the decode rows read their slots by a gather (a copy) rather than a slice. */
+    final boolean gathersCache;
+    /** How many rows of logits the call returns. */
+    final int logitCount;
+    /** The caller's floats, uploaded in the same copy as the step's indices: float32 [extra.length], or null. */
+    final NDArray extra;
+
+    /** A block of {@code rows} consecutive slots from {@code firstSlot}, read by a segment. */
+    record Run(int firstRow, int rows, int firstSlot) {}
 
     /**
      * Packed rows {@code [firstRow, firstRow + rows)} whose tokens are {@code [firstToken, firstToken + tokens)} of
-     * the grid: either a run of one-token (decode) rows attending as a batch of queries of length 1 through
-     * {@code runs}, or a single longer row attending causally to its own slot.
+     * the grid: either all one-token (decode) rows, attending as a batch of queries of length 1, or a single longer
+     * row attending causally to its own slot.
      *
-     * @param mask   {@code [rows, 1, 1, L, span]} with L = 1 for decode rows; {@code [width, 1, 1, 1, span]} when
-     *               spread
-     * @param spread when set, the decode rows' slots have holes but attend as one run over the whole slot range
-     *               {@code width} wide: queries are gathered into slot order with this index (a hole repeats some
-     *               row's query, its output is dropped), and {@link #gather} takes each row's output back
+     * @param mask   additive, in the model's dtype: {@code [width, 1, 1, span]} for decode rows (width = rows, or the
+     *               slot range when spread), {@code [L, 1, span]} for a chunk of L tokens
+     * @param runs   the slot blocks the segment reads: one block over its whole slot range when it reads a slice,
+     *               else the maximal blocks of its rows' slots, all read by one gather (never one call per block)
+     * @param keys   the index that reads the segment's keys from the key cache: {@code [width, K, D, span]} for
+     *               decode rows, {@code [K, D, span]} for a chunk
+     * @param values the same for the value cache: {@code [width, K, span, D]}, {@code [K, span, D]}
+     * @param spread when set, the decode rows' slots have holes but are read as one slice of the slot range: queries
+     *               are gathered into slot order with this index (a hole repeats row 0's query; its output is
+     *               dropped), and {@link #gather} takes each row's output back
      */
     record Segment(int firstRow, int rows, int firstToken, int tokens, int span, NDArray mask, Run[] runs,
-            NDIndex spread, NDIndex gather) {
+            NDIndex keys, NDIndex values, NDIndex spread, NDIndex gather) {
         boolean decode() {
             return tokens == rows;
         }
     }
 
-    /**
-     * Reading the keys and values of a hole costs about as much as attending for a real row, while every extra run
-     * costs a dozen small tensor calls per layer (about 0.25 ms each on the project's CPU, as much as attending over
-     * some thousand cached positions). So decode rows spread over holes attend as one run while the holes' cached
-     * positions stay below this many per saved run.
-     */
-    private static final int POSITIONS_PER_RUN = 1024;
+    Step(NDManager manager, RotaryEmbedding rotary, int slidingWindow, int[] slots, int[][] tokens, int[] starts,
+            boolean allPositions) {
+        this(manager, rotary, slidingWindow, slots, tokens, starts, allPositions, null, null);
+    }
 
-    Step(NDManager manager, RotaryEmbedding rotary, int slidingWindow, int[] slots, int[][] tokens,
-            int[] starts, boolean allPositions) {
+    /**
+     * @param logitRows caller rows whose last-token logits are wanted, in that order; null for every row (or for
+     *                  every position of every row when {@code allPositions})
+     * @param extra     floats to upload with the step (see {@link #extra}), or null
+     */
+    Step(NDManager manager, RotaryEmbedding rotary, int slidingWindow, int[] slots, int[][] tokens, int[] starts,
+            boolean allPositions, int[] logitRows, float[] extra) {
         this.manager = manager;
-        int rowCount = tokens.length;
-        int longest = 0;
-        int sum = 0;
-        for (int[] t : tokens) {
-            longest = Math.max(longest, t.length);
-            sum += t.length;
-        }
-        // decode-only steps pack too: their segment attends as one run even when the slots have holes
-        if (!allPositions && rowCount > 1 && (sum != rowCount * longest || longest == 1)) {
-            // packed: one row of T tokens as far as the position-wise layers are concerned
-            batch = rowCount;
-            len = sum;
-            lengths = new int[rowCount];
-            offsets = new int[rowCount];
-            long[] ids = new long[sum];
-            long[] pos = new long[sum];
-            long[] writeSlot = new long[sum];
-            long[] writePos = new long[sum];
-            int n = 0;
-            int maxEnd = 0;
-            for (int b = 0; b < rowCount; b++) {
-                lengths[b] = tokens[b].length;
-                offsets[b] = n;
-                maxEnd = Math.max(maxEnd, starts[b] + lengths[b]);
-                for (int i = 0; i < lengths[b]; i++, n++) {
-                    ids[n] = tokens[b][i];
-                    pos[n] = starts[b] + i;
-                    writeSlot[n] = slots[b];
-                    writePos[n] = starts[b] + i;
-                }
-            }
-            span = maxEnd;
-            ragged = false;
-            single = false;
-            tokenIds = manager.create(ids);
-            rope = rotary.at(manager, manager.create(pos), 1, sum);
-            mask = null;
-            validRows = null;
-            runs = null;
-            cacheWrite = new NDIndex("{}, :, {}", manager.create(writeSlot), manager.create(writePos));
-            segments = segments(slidingWindow, slots, starts);
-            return;
-        }
-        segments = null;
-        offsets = null;
         batch = tokens.length;
         lengths = new int[batch];
-        int maxLen = 0;
-        int maxEnd = 0;
+        order = new int[batch];
+        offsets = new int[batch];
         int total = 0;
+        int decode = 0;
+        int maxEnd = 0;
         for (int b = 0; b < batch; b++) {
             lengths[b] = tokens[b].length;
-            maxLen = Math.max(maxLen, lengths[b]);
-            maxEnd = Math.max(maxEnd, starts[b] + lengths[b]);
             total += lengths[b];
-        }
-        len = maxLen;
-        span = maxEnd;
-        ragged = total != batch * len;
-
-        long[] ids = new long[batch * len];
-        long[] pos = new long[batch * len];
-        long[] writeSlot = new long[total];
-        long[] writePos = new long[total];
-        long[] valid = new long[total];
-        float[] m = new float[batch * len * span];
-        java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
-        int n = 0;
-        for (int b = 0; b < batch; b++) {
-            for (int i = 0; i < len; i++) {
-                int row = b * len + i;
-                int base = row * span;
-                if (i < lengths[b]) {
-                    int p = starts[b] + i;
-                    ids[row] = tokens[b][i];
-                    pos[row] = p;
-                    writeSlot[n] = slots[b];
-                    writePos[n] = p;
-                    valid[n++] = row;
-                    int from = slidingWindow > 0 ? Math.max(0, p - slidingWindow + 1) : 0;
-                    java.util.Arrays.fill(m, base + from, base + p + 1, 0f);
-                } else {
-                    // padding: a harmless query at the row's last position that sees key 0 only
-                    pos[row] = starts[b] + lengths[b] - 1;
-                    m[base] = 0f;
-                }
+            maxEnd = Math.max(maxEnd, starts[b] + lengths[b]);
+            if (lengths[b] == 1) {
+                order[decode++] = b;
             }
         }
-        tokenIds = manager.create(ids);
-        rope = rotary.at(manager, manager.create(pos), batch, len);
-        mask = manager.create(m, new Shape(batch, 1, 1, len, span));
-        // one row: a plain slice write (much cheaper than an advanced-index put); else one put for all tokens
-        single = batch == 1;
-        cacheWrite = single
-                ? new NDIndex().addSliceDim(slots[0], slots[0] + 1).addAllDim().addSliceDim(starts[0], starts[0] + len)
-                : new NDIndex("{}, :, {}", manager.create(writeSlot), manager.create(writePos));
-        validRows = ragged ? new NDIndex("{}", manager.create(valid)) : null;
-        java.util.List<Run> found = new java.util.ArrayList<>();
-        int first = 0;
-        for (int b = 1; b <= batch; b++) {
-            if (b == batch || slots[b] != slots[b - 1] + 1) {
-                int rows = b - first;
-                found.add(new Run(first, rows, new NDIndex().addSliceDim(first, b),
-                        new NDIndex().addSliceDim(slots[first], slots[first] + rows).addAllDim().addSliceDim(0, span)));
-                first = b;
-            }
-        }
-        runs = found.toArray(new Run[0]);
-    }
-
-    /** The grid packs a row's tokens together, segments for attention (see {@link #segments}). */
-    boolean packed() {
-        return segments != null;
-    }
-
-    private Segment[] segments(int slidingWindow, int[] slots, int[] starts) {
-        java.util.List<Segment> out = new java.util.ArrayList<>();
-        int b = 0;
-        while (b < batch) {
+        for (int b = 0, n = decode; b < batch; b++) {
             if (lengths[b] > 1) {
-                int l = lengths[b];
-                int end = starts[b] + l;
-                float[] m = new float[l * end];
-                java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
-                for (int i = 0; i < l; i++) {
-                    int p = starts[b] + i;
-                    int from = slidingWindow > 0 ? Math.max(0, p - slidingWindow + 1) : 0;
-                    java.util.Arrays.fill(m, i * end + from, i * end + p + 1, 0f);
-                }
-                Run run = new Run(0, 1, new NDIndex().addSliceDim(0, 1),
-                        new NDIndex().addSliceDim(slots[b], slots[b] + 1).addAllDim().addSliceDim(0, end));
-                out.add(new Segment(b, 1, offsets[b], l, end, manager.create(m, new Shape(1, 1, 1, l, end)),
-                        new Run[] {run}, null, null));
-                b++;
-                continue;
+                order[n++] = b;
             }
-            int first = b;
-            while (b < batch && lengths[b] == 1) {
-                b++;
-            }
-            int rows = b - first;
-            int end = 0;
-            for (int r = first; r < b; r++) {
-                end = Math.max(end, starts[r] + 1);
-            }
-            java.util.List<Run> runList = new java.util.ArrayList<>();
-            int runStart = first;
-            for (int r = first; r < b; r++) {
-                if (r + 1 == b || slots[r + 1] != slots[r] + 1) {
-                    int n = r + 1 - runStart;
-                    runList.add(new Run(runStart - first, n, new NDIndex().addSliceDim(runStart - first, r + 1 - first),
-                            new NDIndex().addSliceDim(slots[runStart], slots[runStart] + n).addAllDim()
-                                    .addSliceDim(0, end)));
-                    runStart = r + 1;
-                }
-            }
-            int lo = slots[first];
-            int width = slots[b - 1] - lo + 1;
-            boolean ascending = true;
-            for (int r = first + 1; r < b; r++) {
-                ascending &= slots[r] > slots[r - 1];
-            }
-            if (runList.size() > 1 && ascending
-                    && (long) (width - rows) * end <= (long) (runList.size() - 1) * POSITIONS_PER_RUN) {
-                out.add(spreadSegment(first, rows, end, slots, starts, slidingWindow, lo, width));
-                continue;
-            }
-            int[] place = new int[rows];
-            java.util.Arrays.setAll(place, r -> r);
-            out.add(new Segment(first, rows, offsets[first], rows, end,
-                    decodeMask(first, place, rows, end, starts, slidingWindow), runList.toArray(new Run[0]), null,
-                    null));
         }
-        return out.toArray(new Segment[0]);
-    }
+        len = total;
+        decodeRows = decode;
+        span = maxEnd;
 
-    /** Decode rows {@code [first, first + rows)} in ascending slots {@code [lo, lo + width)}, holes included. */
-    private Segment spreadSegment(int first, int rows, int end, int[] slots, int[] starts, int slidingWindow, int lo,
-            int width) {
-        long[] spread = new long[width];   // slot offset -> the segment row whose query it takes (holes: row 0)
-        long[] gather = new long[rows];    // segment row -> its slot offset
-        int[] place = new int[rows];
-        for (int r = 0; r < rows; r++) {
-            place[r] = slots[first + r] - lo;
-            spread[place[r]] = r;
-            gather[r] = place[r];
+        // the host side: a few small vectors, laid out one after another in one buffer
+        Packer host = new Packer();
+        int idsAt = host.size();
+        int t = 0;
+        for (int r = 0; r < batch; r++) {
+            int b = order[r];
+            offsets[b] = t;
+            for (int i = 0; i < lengths[b]; i++, t++) {
+                host.add(tokens[b][i]);
+            }
         }
-        Run run = new Run(0, width, new NDIndex().addSliceDim(0, width),
-                new NDIndex().addSliceDim(lo, lo + width).addAllDim().addSliceDim(0, end));
-        return new Segment(first, rows, offsets[first], rows, end,
-                decodeMask(first, place, width, end, starts, slidingWindow), new Run[] {run},
-                new NDIndex("{}", manager.create(spread)), new NDIndex("{}", manager.create(gather)));
+        int positionsAt = host.size();
+        for (int r = 0; r < batch; r++) {
+            int b = order[r];
+            for (int i = 0; i < lengths[b]; i++) {
+                host.add(starts[b] + i);
+            }
+        }
+        int slotsAt = host.size();
+        for (int r = 0; r < batch; r++) {
+            int b = order[r];
+            for (int i = 0; i < lengths[b]; i++) {
+                host.add(slots[b]);
+            }
+        }
+        DecodePlan plan = decode == 0 ? null : DecodePlan.of(order, decode, slots, starts, host);
+        gathersCache = plan != null && plan.gather();
+        int logitsAt = host.size();
+        int logitCount = addLogitRows(host, allPositions, logitRows);
+        int intsEnd = host.size();
+        int extraAt = host.size();
+        if (extra != null) {
+            host.addAll(extra);
+        }
+
+        // the device side: one copy, then views and a handful of small ops shared by all layers
+        NDArray buffer = Ops.upload(manager, host.toArray());
+        NDArray ints = op(op(buffer.get(manager, new NDIndex().addSliceDim(0, intsEnd))).toType(DataType.INT64,
+                false));
+        this.extra = extra == null ? null
+                : op(buffer.get(manager, new NDIndex().addSliceDim(extraAt, extraAt + extra.length)));
+        tokenIds = slice(ints, idsAt, len);
+        NDArray positions = slice(ints, positionsAt, len);
+        NDArray tokenSlots = slice(ints, slotsAt, len);
+        boolean matrices = manager.getDevice().isGpu() || len <= ROPE_MATRIX_TOKENS_CPU;
+        rope = rotary.at(manager, positions, len, matrices);
+        writeKeys = new NDIndex("{}, :, :, {}", tokenSlots, positions);
+        writeValues = new NDIndex("{}, :, {}", tokenSlots, positions);
+        NDArray keyPositions = op(manager.arange(0, span, 1, DataType.INT64));            // [span]
+        Masks masks = new Masks(rotary, slidingWindow, keyPositions);
+        List<Segment> segs = new ArrayList<>();
+        if (plan != null) {
+            segs.add(plan.segment(this, ints, masks));
+        }
+        for (int r = decode; r < batch; r++) {
+            int b = order[r];
+            int l = lengths[b];
+            int end = starts[b] + l;
+            // the chunk's queries at positions p see keys [0, p] (within the window) of its slot
+            NDArray queryPositions = op(slice(positions, offsets[b], l).reshape(l, 1, 1));
+            NDArray mask = masks.visible(op(keyPositions.get(manager, new NDIndex().addSliceDim(0, end))),
+                    queryPositions, true);                                                    // [L, 1, end]
+            segs.add(new Segment(r, 1, offsets[b], l, end, mask, new Run[] {new Run(r, 1, slots[b])},
+                    new NDIndex().addIndices(slots[b]).addAllDim().addAllDim().addSliceDim(0, end),
+                    new NDIndex().addIndices(slots[b]).addAllDim().addSliceDim(0, end), null, null));
+        }
+        segments = segs.toArray(new Segment[0]);
+        this.logitCount = logitCount;
+        this.logitRows = logitCount < 0 ? null : new NDIndex("{}", slice(ints, logitsAt, logitCount));
     }
 
     /**
-     * {@code [width, 1, 1, 1, end]}: the segment's row r, at {@code place[r]}, sees its (sliding) window up to its
-     * position; a place no row takes (a hole) sees position 0 only, so that its softmax stays finite; its output is
-     * dropped.
+     * Appends the packed rows whose logits are wanted; returns their number, or -1 when it is the whole grid in
+     * order (nothing appended).
      */
-    private NDArray decodeMask(int first, int[] place, int width, int end, int[] starts, int slidingWindow) {
-        float[] m = new float[width * end];
-        java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
-        boolean[] taken = new boolean[width];
-        for (int r = 0; r < place.length; r++) {
-            int p = starts[first + r];
-            int from = slidingWindow > 0 ? Math.max(0, p - slidingWindow + 1) : 0;
-            java.util.Arrays.fill(m, place[r] * end + from, place[r] * end + p + 1, 0f);
-            taken[place[r]] = true;
+    private int addLogitRows(Packer host, boolean allPositions, int[] logitRows) {
+        if (allPositions) {
+            int longest = Arrays.stream(lengths).max().orElse(0);
+            if (batch == 1) {
+                return -1;
+            }
+            // the [B, L] grid of every row's positions; a row's padding repeats its last token
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < longest; i++) {
+                    host.add(offsets[b] + Math.min(i, lengths[b] - 1));
+                }
+            }
+            return batch * longest;
         }
-        for (int w = 0; w < width; w++) {
-            if (!taken[w]) {
-                m[w * end] = 0f;
+        int[] rows = logitRows;
+        if (rows == null) {
+            rows = new int[batch];
+            Arrays.setAll(rows, b -> b);
+        }
+        if (decodeRows == batch && isIdentity(order) && isIdentity(rows) && rows.length == batch) {
+            return -1;
+        }
+        for (int b : rows) {
+            host.add(offsets[b] + lengths[b] - 1);
+        }
+        return rows.length;
+    }
+
+    private static boolean isIdentity(int[] order) {
+        for (int i = 0; i < order.length; i++) {
+            if (order[i] != i) {
+                return false;
             }
         }
-        return manager.create(m, new Shape(width, 1, 1, 1, end));
+        return true;
+    }
+
+    /** The grid is always packed; kept for the layout tests. */
+    boolean packed() {
+        return true;
+    }
+
+    private NDArray slice(NDArray a, int from, int n) {
+        return op(a.get(manager, new NDIndex().addSliceDim(from, from + n)));
+    }
+
+    /** Additive masks built on the device from key positions and per-query lengths. */
+    private record Masks(RotaryEmbedding constants, int window, NDArray keyPositions) {
+        /**
+         * @param keys    int64 key positions {@code [S]}
+         * @param limit   int64, broadcastable against keys: the last visible position (inclusive) or the number of
+         *                visible positions (exclusive)
+         */
+        NDArray visible(NDArray keys, NDArray limit, boolean inclusive) {
+            NDArray seen = op(inclusive ? keys.lte(limit) : keys.lt(limit));
+            if (window > 0) {
+                // a query at position p sees keys p - window + 1 .. p
+                NDArray first = op(limit.sub(inclusive ? window - 1 : window));
+                seen = op(seen.logicalAnd(op(keys.gte(first))));
+            }
+            // DJL's where refuses to broadcast; libtorch's does it, and its result joins the step's manager
+            NDArray mask = op(JniUtils.where((PtNDArray) seen, (PtNDArray) constants.zero(),
+                    (PtNDArray) constants.negInf()));
+            mask.attach(seen.getManager());
+            return mask;
+        }
+    }
+
+    /** How the decode rows read their slots: a slice of the slot range (perhaps spread over holes) or a gather. */
+    private record DecodePlan(int rows, int width, int lo, boolean spread, boolean gather, int span, int lengthsAt,
+            int slotsAt, int spreadAt, int gatherAt, Run[] runs) {
+
+        static DecodePlan of(int[] order, int rows, int[] slots, int[] starts, Packer host) {
+            int lo = Integer.MAX_VALUE;
+            int hi = -1;
+            int span = 0;
+            boolean consecutive = true;
+            for (int r = 0; r < rows; r++) {
+                int slot = slots[order[r]];
+                lo = Math.min(lo, slot);
+                hi = Math.max(hi, slot);
+                span = Math.max(span, starts[order[r]] + 1);
+                consecutive &= r == 0 || slot == slots[order[r - 1]] + 1;
+            }
+            int width = hi - lo + 1;
+            List<Run> blocks = new ArrayList<>();
+            for (int r = 0, first = 0; r < rows; r++) {
+                if (r + 1 == rows || slots[order[r + 1]] != slots[order[r]] + 1) {
+                    blocks.add(new Run(first, r + 1 - first, slots[order[first]]));
+                    first = r + 1;
+                }
+            }
+            boolean slice = consecutive || width <= SPREAD_FACTOR * rows;
+            boolean spread = slice && !consecutive;
+            int lengthsAt = host.size();
+            if (slice) {
+                // per slot of the range: the visible keys of its row; a hole sees position 0 only (finite softmax)
+                int[] seen = new int[width];
+                Arrays.fill(seen, 1);
+                for (int r = 0; r < rows; r++) {
+                    seen[slots[order[r]] - lo] = starts[order[r]] + 1;
+                }
+                host.addAll(seen);
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    host.add(starts[order[r]] + 1);
+                }
+            }
+            int slotsAt = host.size();
+            if (!slice) {
+                for (int r = 0; r < rows; r++) {
+                    host.add(slots[order[r]]);
+                }
+            }
+            int spreadAt = host.size();
+            int gatherAt = spreadAt;
+            if (spread) {
+                int[] place = new int[width];           // slot offset -> the row whose query it takes (holes: 0)
+                for (int r = 0; r < rows; r++) {
+                    place[slots[order[r]] - lo] = r;
+                }
+                host.addAll(place);
+                gatherAt = host.size();
+                for (int r = 0; r < rows; r++) {
+                    host.add(slots[order[r]] - lo);     // row -> its slot's offset
+                }
+            }
+            Run[] runs = slice ? new Run[] {new Run(0, width, lo)} : blocks.toArray(new Run[0]);
+            return new DecodePlan(rows, slice ? width : rows, lo, spread, !slice, span, lengthsAt, slotsAt, spreadAt,
+                    gatherAt, runs);
+        }
+
+        Segment segment(Step s, NDArray ints, Masks masks) {
+            NDArray seen = op(s.slice(ints, lengthsAt, width).reshape(width, 1, 1, 1));
+            NDArray keys = span == s.span ? masks.keyPositions()
+                    : op(masks.keyPositions().get(s.manager, new NDIndex().addSliceDim(0, span)));
+            NDArray mask = masks.visible(keys, seen, false);                                  // [width, 1, 1, span]
+            NDIndex readKeys;
+            NDIndex readValues;
+            if (gather) {
+                NDArray own = s.slice(ints, slotsAt, rows);
+                readKeys = new NDIndex("{}, :, :, :" + span, own);
+                readValues = new NDIndex("{}, :, :" + span, own);
+            } else {
+                readKeys = new NDIndex().addSliceDim(lo, lo + width).addAllDim().addAllDim().addSliceDim(0, span);
+                readValues = new NDIndex().addSliceDim(lo, lo + width).addAllDim().addSliceDim(0, span);
+            }
+            NDIndex spreadIndex = spread ? new NDIndex("{}", s.slice(ints, spreadAt, width)) : null;
+            NDIndex gatherIndex = spread ? new NDIndex("{}", s.slice(ints, gatherAt, rows)) : null;
+            return new Segment(0, rows, 0, rows, span, mask, runs, readKeys, readValues, spreadIndex, gatherIndex);
+        }
+    }
+
+    /** The host side of the step's one upload: integers (exact in float32 below 2^24) and the caller's floats. */
+    private static final class Packer {
+        private float[] data = new float[64];
+        private int size;
+
+        int size() {
+            return size;
+        }
+
+        void add(float v) {
+            if (size == data.length) {
+                data = Arrays.copyOf(data, size * 2);
+            }
+            data[size++] = v;
+        }
+
+        void add(int v) {
+            add((float) v);
+        }
+
+        void addAll(int[] vs) {
+            for (int v : vs) {
+                add(v);
+            }
+        }
+
+        void addAll(float[] vs) {
+            if (size + vs.length > data.length) {
+                data = Arrays.copyOf(data, Math.max(size * 2, size + vs.length));
+            }
+            System.arraycopy(vs, 0, data, size, vs.length);
+            size += vs.length;
+        }
+
+        float[] toArray() {
+            return Arrays.copyOf(data, size);
+        }
     }
 }
