@@ -1,5 +1,7 @@
 package io.djinn.model;
 
+import static io.djinn.model.Ops.op;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -16,52 +18,72 @@ import java.util.Objects;
  * The Llama decoder family (Llama, Mistral, Qwen2, Qwen3) on DJL tensors.
  *
  * <pre>
- *   x = embed_tokens[tokens]                          [B, L, hidden]
- *   for each layer: x = DecoderLayer(x)               (RmsNorm, Attention, RmsNorm, Mlp)
- *   logits = norm(x) @ lm_head^T                      [B, (L,) vocab]   lm_head = embed_tokens when tied
+ *   x = [embed_tokens[tokens], c, 0...]              [T, hidden']   the fed tokens of all rows, packed
+ *   for each layer: x = DecoderLayer(x)               (norm, Attention + residual, norm, Mlp + residual)
+ *   logits = norm(x) @ lm_head^T                      [B, vocab]     lm_head = embed_tokens when tied
  * </pre>
  *
- * Weights are loaded from safetensors (memory-mapped; bf16 widened to float32 in Java), with q/k/v and gate/up
- * fused and every projection stored pre-transposed as {@code [in, out]}.
+ * <p>The residual stream carries {@code hidden' - hidden} extra columns (to a multiple of 8, which keeps 16-bit rows
+ * 16-byte aligned for the GPU's GEMMs): the first holds {@code c = sqrt(hidden * eps)}, the others 0, and no layer
+ * ever writes them (the output projections have zero columns there). Then {@code x / ||x||} over all hidden'
+ * columns is {@code RMSNorm(x) / sqrt(hidden)} exactly, eps included, in one tensor call, and the norm's weight
+ * times sqrt(hidden) is folded into the rows of the projection that follows (zero rows for the extra columns).
+ * Residual additions ride in the output projections' GEMMs ({@code addmm}). A decode layer thus makes 24 tensor
+ * calls (Llama), the same for any number of rows.
+ *
+ * <p>Weights are loaded from safetensors (memory-mapped; bf16 widened to float32 in Java and narrowed on the device
+ * when the runtime dtype is bfloat16), with q/k/v and gate/up fused and every projection stored pre-transposed as
+ * {@code [in, out]}.
  */
 public final class LlamaModel implements CausalLM {
     /** Steps feeding at least this many tokens close each layer's intermediates as they go. */
     private static final int LAYER_SCOPE_TOKENS = 32;
+    /** The residual stream's width is a multiple of this (see the class comment). */
+    static final int HIDDEN_ALIGN = 8;
 
     private final ModelConfig config;
     private final DataType dtype;
+    private final Device device;
     private final NDManager weights;
-    private final NDArray embedTokens;   // [vocab, hidden]
+    private final NDArray embedTokens;   // [vocab, hidden'], the constant column included
     private final DecoderLayer[] layers;
-    private final RmsNorm norm;
-    private final NDArray lmHead;        // [hidden, vocab] (a transposed view of embed_tokens when tied)
+    private final NDArray lmHead;        // [hidden', vocab]: the final norm folded in, or embed_tokens^T when tied
+    private final NDArray finalScale;    // [hidden']: sqrt(hidden) * the final norm's weight when tied, else null
     private final RotaryEmbedding rotary;
     private final long weightBytes;
+    private long lastStepLayerCalls;
     private boolean closed;
 
-    private LlamaModel(ModelConfig config, DataType dtype, NDManager weights, NDArray embedTokens,
-            DecoderLayer[] layers, RmsNorm norm, NDArray lmHead, long weightBytes) {
+    private LlamaModel(ModelConfig config, DataType dtype, Device device, NDManager weights, NDArray embedTokens,
+            DecoderLayer[] layers, NDArray lmHead, NDArray finalScale, long weightBytes) {
         this.config = config;
         this.dtype = dtype;
+        this.device = device;
         this.weights = weights;
         this.embedTokens = embedTokens;
         this.layers = layers;
-        this.norm = norm;
         this.lmHead = lmHead;
+        this.finalScale = finalScale;
         this.weightBytes = weightBytes;
         this.rotary = new RotaryEmbedding(config, dtype);
+    }
+
+    /** The residual stream's width: hidden plus the constant column, rounded up to {@link #HIDDEN_ALIGN}. */
+    static int paddedHidden(int hidden) {
+        return (hidden + 1 + HIDDEN_ALIGN - 1) / HIDDEN_ALIGN * HIDDEN_ALIGN;
     }
 
     /**
      * Loads {@code config.json} and the safetensors weights in {@code modelDir}.
      *
-     * @param dtype {@link DataType#FLOAT32} or {@link DataType#FLOAT16}; the checkpoint's dtype is converted
+     * @param dtype {@link DataType#FLOAT32}, {@link DataType#FLOAT16} or {@link DataType#BFLOAT16}; the checkpoint's
+     *              dtype is converted on the device (a bfloat16 tensor never passes through Java)
      * @throws ModelLoadException naming the file (and tensor) when the checkpoint cannot be served
      */
     public static LlamaModel load(Path modelDir, Device device, DataType dtype) {
         DjlEnvironment.init();
-        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
-            throw new IllegalArgumentException("dtype must be float32 or float16, not " + dtype);
+        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16 && dtype != DataType.BFLOAT16) {
+            throw new IllegalArgumentException("dtype must be float32, float16 or bfloat16, not " + dtype);
         }
         ModelConfig c = ModelConfig.read(modelDir);
         if (c.headDim() % 2 != 0) {
@@ -71,14 +93,18 @@ public final class LlamaModel implements CausalLM {
         MklBranch.select();
         try (SafetensorsReader reader = SafetensorsReader.open(modelDir);
                 NDManager tmp = weights.newSubManager()) {
-            Loader ld = new Loader(reader, tmp, weights, dtype,
-                    new LoadProgress("weights of " + modelDir.getFileName(), reader.totalBytes()));
             int h = c.hiddenSize();
+            Loader ld = new Loader(reader, tmp, weights, dtype, h, paddedHidden(h),
+                    new LoadProgress("weights of " + modelDir.getFileName(), reader.totalBytes()));
             int hd = c.headDim();
             int heads = c.numAttentionHeads();
             int kv = c.numKeyValueHeads();
             float scale = (float) (1.0 / Math.sqrt(hd));
-            NDArray embed = ld.keep(ld.tensor("model.embed_tokens.weight", c.vocabSize(), h));
+            // the stream's extra columns: c = sqrt(hidden * eps), then zeros
+            float[] pad = new float[ld.padded() - h];
+            pad[0] = (float) Math.sqrt(h * c.rmsNormEps());
+            NDArray embed = ld.keep(ld.runtime(ld.padColumns(ld.tensor("model.embed_tokens.weight", c.vocabSize(), h), pad)));
+            long bytes = 0;
             DecoderLayer[] layers = new DecoderLayer[c.numHiddenLayers()];
             for (int i = 0; i < layers.length; i++) {
                 String p = "model.layers." + i + ".";
@@ -91,7 +117,8 @@ public final class LlamaModel implements CausalLM {
                     // one norm over [H + K, D]: q rows carry q_norm * 1/sqrt(D), k rows k_norm
                     NDArray qn = ld.tensor(a + "q_norm.weight", hd).mul(scale).broadcast(new Shape(heads, hd));
                     NDArray kn = ld.tensor(a + "k_norm.weight", hd).broadcast(new Shape(kv, hd));
-                    qkNorm = new RmsNorm(ld.keep(qn.concat(kn, 0)), c.rmsNormEps());
+                    qkNorm = new RmsNorm(ld.keep(ld.runtime(qn.concat(kn, 0))), c.rmsNormEps());
+                    bytes += ld.bytes(qkNorm.weight());
                 } else {
                     wq = wq.mul(scale);
                 }
@@ -101,33 +128,38 @@ public final class LlamaModel implements CausalLM {
                     if (qkNorm == null) {
                         bq = bq.mul(scale);
                     }
-                    bias = ld.keep(NDArrays.concat(new NDList(bq, ld.tensor(a + "k_proj.bias", (long) kv * hd),
-                            ld.tensor(a + "v_proj.bias", (long) kv * hd))));
+                    bias = ld.keep(ld.runtime(NDArrays.concat(new NDList(bq,
+                            ld.tensor(a + "k_proj.bias", (long) kv * hd), ld.tensor(a + "v_proj.bias", (long) kv * hd)))));
+                    bytes += ld.bytes(bias);
                 }
-                Attention attn = new Attention(c, ld.linear(NDArrays.concat(new NDList(wq, wk, wv))), bias, qkNorm,
-                        ld.linear(ld.tensor(a + "o_proj.weight", h, (long) heads * hd)));
+                NDArray inputNorm = ld.tensor(p + "input_layernorm.weight", h);
+                NDArray qkv = ld.input(NDArrays.concat(new NDList(wq, wk, wv)), inputNorm);
+                NDArray o = ld.output(ld.tensor(a + "o_proj.weight", h, (long) heads * hd));
+                Attention attn = new Attention(c, qkv, bias, qkNorm, ld.keep(o.transpose()));
                 NDArray gateUp = NDArrays.concat(new NDList(
                         ld.tensor(p + "mlp.gate_proj.weight", c.intermediateSize(), h),
                         ld.tensor(p + "mlp.up_proj.weight", c.intermediateSize(), h)));
-                Mlp mlp = new Mlp(c, ld.linear(gateUp),
-                        ld.linear(ld.tensor(p + "mlp.down_proj.weight", h, c.intermediateSize())));
-                layers[i] = new DecoderLayer(i, ld.norm(p + "input_layernorm.weight", c), attn,
-                        ld.norm(p + "post_attention_layernorm.weight", c), mlp);
+                NDArray gu = ld.input(gateUp, ld.tensor(p + "post_attention_layernorm.weight", h));
+                NDArray down = ld.output(ld.tensor(p + "mlp.down_proj.weight", h, c.intermediateSize()));
+                layers[i] = new DecoderLayer(i, attn, new Mlp(c, gu, ld.keep(down.transpose())));
+                bytes += ld.bytes(qkv) + ld.bytes(o) + ld.bytes(gu) + ld.bytes(down);
                 tmp.getManagedArrays().forEach(NDArray::close);
             }
-            RmsNorm norm = ld.norm("model.norm.weight", c);
-            NDArray lmHead = c.tieWordEmbeddings()
-                    ? embed.transpose()
-                    : ld.linear(ld.tensor("lm_head.weight", c.vocabSize(), h));
-            // a step reads every weight once, except the embedding table (one row per token) unless it is the head
-            long bytes = 0;
-            for (NDArray w : weights.getManagedArrays()) {
-                if (w != embed) {
-                    bytes += w.getShape().size() * w.getDataType().getNumOfBytes();
-                }
+            NDArray finalNorm = ld.tensor("model.norm.weight", h);
+            NDArray lmHead;
+            NDArray finalScale = null;
+            if (c.tieWordEmbeddings()) {
+                lmHead = ld.keep(embed.transpose());
+                finalScale = ld.keep(ld.runtime(ld.padColumns(finalNorm.mul((float) Math.sqrt(h)).reshape(1, h),
+                        new float[pad.length]).reshape(ld.padded())));
+                bytes += ld.bytes(finalScale);
+            } else {
+                lmHead = ld.input(ld.tensor("lm_head.weight", c.vocabSize(), h), finalNorm);
             }
+            // a step reads every weight once, except the embedding table (one row per token) unless it is the head
+            bytes += ld.bytes(lmHead);
             ld.progress().done();
-            return new LlamaModel(c, dtype, weights, embed, layers, norm, lmHead, bytes);
+            return new LlamaModel(c, dtype, device, weights, embed, layers, lmHead, finalScale, bytes);
         } catch (RuntimeException e) {
             weights.close();
             throw e;
@@ -135,37 +167,66 @@ public final class LlamaModel implements CausalLM {
     }
 
     /** Turns checkpoint tensors into runtime weights. */
-    private record Loader(SafetensorsReader reader, NDManager tmp, NDManager weights, DataType dtype,
-            LoadProgress progress) {
-        /** The tensor (shape checked against the config) in the runtime dtype, attached to tmp. */
+    private record Loader(SafetensorsReader reader, NDManager tmp, NDManager weights, DataType dtype, int hidden,
+            int padded, LoadProgress progress) {
+        /** The tensor (shape checked against the config) as float32, attached to tmp, for folding. */
         NDArray tensor(String name, long... shape) {
             progress.add(reader.info(name, shape).length());
             TensorDtype dt = reader.loadableDtype(name);
+            // bf16 arrives widened to float32 by the reader: no bfloat16 ever crosses from Java into DJL
             NDArray a = tmp.create(reader.loadable(name), new Shape(shape),
                     dt == TensorDtype.F16 ? DataType.FLOAT16 : DataType.FLOAT32);
+            return a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
+        }
+
+        /** Converted on the device to the runtime dtype. */
+        NDArray runtime(NDArray a) {
             return a.getDataType() == dtype ? a : a.toType(dtype, false);
         }
 
-        /**
-         * Keeps an array as a weight. An F32 (or F16 at float16) tensor stays a zero-copy view of the read-only
-         * mapping: weights are never written in place.
-         */
         NDArray keep(NDArray a) {
             a.attach(weights);
             return a;
         }
 
-        /** HF [out, in] -> contiguous [in, out], so that a step computes x @ w with no transpose. */
-        NDArray linear(NDArray w) {
-            Shape s = w.getShape();
-            NDArray t = w.transpose().flatten().reshape(s.get(1), s.get(0));
-            t.attach(weights);
-            return t;
+        /** [rows, hidden] -> [rows, hidden'] with the given values in the extra columns of every row. */
+        NDArray padColumns(NDArray w, float[] values) {
+            long rows = w.getShape().get(0);
+            NDArray extra = tmp.create(values).reshape(1, values.length).broadcast(new Shape(rows, values.length));
+            return w.concat(extra.toType(w.getDataType(), false), 1);
         }
 
-        RmsNorm norm(String name, ModelConfig c) {
-            return new RmsNorm(keep(tensor(name, c.hiddenSize())), c.rmsNormEps());
+        /**
+         * A projection reading the residual stream, HF [out, hidden] -> contiguous [hidden', out] in the runtime
+         * dtype, the preceding norm's weight times sqrt(hidden) folded into its rows (zero rows for the extra
+         * columns), so that x @ w needs no transpose and no norm weight.
+         */
+        NDArray input(NDArray w, NDArray normWeight) {
+            NDArray scaled = w.mul(normWeight.mul((float) Math.sqrt(hidden)).reshape(1, hidden));
+            NDArray t = padColumns(scaled, new float[padded - hidden]).transpose();
+            return keep(runtime(t.flatten().reshape(t.getShape())));
         }
+
+        /**
+         * A projection writing the residual stream, HF [hidden, in] -> contiguous [in, hidden'] with zero extra
+         * columns, so that the stream's constant column is never written.
+         */
+        NDArray output(NDArray w) {
+            NDArray t = w.transpose().concat(tmp.zeros(new Shape(w.getShape().get(1), padded - hidden)), 1);
+            return keep(runtime(t.flatten().reshape(t.getShape())));
+        }
+
+        long bytes(NDArray a) {
+            return a.getShape().size() * a.getDataType().getNumOfBytes();
+        }
+    }
+
+    /**
+     * {@code residual + x @ weightT^T} in one GEMM ({@code addmm}); {@code weightT} is the [out, in] transposed view
+     * of a contiguous [in, out] weight, so the product reads it in its stored order.
+     */
+    static NDArray linear(NDArray x, NDArray weightT, NDArray residual) {
+        return op(x.getNDArrayInternal().linear(x, weightT, residual).singletonOrThrow());
     }
 
     @Override
@@ -178,9 +239,18 @@ public final class LlamaModel implements CausalLM {
         return dtype;
     }
 
+    public Device device() {
+        return device;
+    }
+
     /** Bytes of weights one decode step reads at the runtime dtype (every layer, the final norm, the LM head). */
     public long weightBytes() {
         return weightBytes;
+    }
+
+    /** Tensor calls the decoder layers made in the last step, all layers together (see {@link Ops}). */
+    public long lastStepLayerCalls() {
+        return lastStepLayerCalls;
     }
 
     /** Arrays the model's long-lived manager holds (weights, rotary tables, caches): for leak checks. */
@@ -193,26 +263,68 @@ public final class LlamaModel implements CausalLM {
         if (slots <= 0 || maxContext <= 0) {
             throw new IllegalArgumentException("slots and maxContext must be positive");
         }
+        if (maxContext >= 1 << 24 || slots >= 1 << 24) {
+            // step indices travel as float32, exact below 2^24
+            throw new IllegalArgumentException("slots and maxContext must be below 2^24");
+        }
         rotary.ensure(weights, maxContext);
         return new LlamaKvCache(weights, config, dtype, slots, maxContext);
+    }
+
+    /** Bytes of KV cache one slot of {@code maxContext} positions takes at the runtime dtype. */
+    public long cacheBytesPerSlot(int maxContext) {
+        return LlamaKvCache.bytesPerSlot(config, dtype, maxContext);
+    }
+
+    /**
+     * An upper estimate of the device memory one step needs besides weights and cache, for sizing the cache: the
+     * intermediates of one layer for {@code tokens} fed tokens (layers close theirs as they go in big steps), the
+     * decode attention of {@code rows} rows over the whole context (scores, probabilities and a gathered copy of
+     * their keys and values), one prompt chunk's attention, the rotation matrices and the logits with the sampler's
+     * copies of them; plus a quarter for the allocator's rounding.
+     */
+    public long stepWorkspaceBytes(int tokens, int rows, int maxContext) {
+        long b = dtype.getNumOfBytes();
+        long q = (long) config.numAttentionHeads() * config.headDim();
+        long kv = (long) config.numKeyValueHeads() * config.headDim();
+        long perToken = b * (3L * paddedHidden(config.hiddenSize()) + 2 * (q + 2 * kv) + 3L * config.intermediateSize()
+                + 2 * q);
+        long rotation = b * tokens * config.headDim() * config.headDim() * 3;
+        long decode = b * rows * (2L * config.numAttentionHeads() * maxContext + 2 * kv * maxContext);
+        long chunk = b * 2L * Math.min(tokens, maxContext) * config.numAttentionHeads() * maxContext;
+        long logits = 4L * 4 * rows * config.vocabSize();
+        long total = tokens * perToken + rotation + decode + chunk + logits;
+        return total + total / 4;
     }
 
     @Override
     public NDArray forward(NDManager scope, KvCache kvCache, int[] slots, int[][] tokens, int[] startPositions,
             boolean allPositions) {
+        return run(scope, kvCache, slots, tokens, startPositions, allPositions, null, null).logits();
+    }
+
+    @Override
+    public StepOutput step(NDManager scope, KvCache kvCache, int[] slots, int[][] tokens, int[] startPositions,
+            int[] logitRows, float[] extra) {
+        return run(scope, kvCache, slots, tokens, startPositions, false, logitRows, extra);
+    }
+
+    private StepOutput run(NDManager scope, KvCache kvCache, int[] slots, int[][] tokens, int[] startPositions,
+            boolean allPositions, int[] logitRows, float[] extra) {
         if (closed) {
             throw new IllegalStateException("model is closed");
         }
         if (!(kvCache instanceof LlamaKvCache cache) || cache.isClosed()) {
             throw new IllegalArgumentException("not an open cache of this model");
         }
-        validate(cache, slots, tokens, startPositions);
-        try (NDManager stepManager = scope.newSubManager()) {
+        validate(cache, slots, tokens, startPositions, logitRows);
+        try (NDManager stepManager = scope.newSubManager(device)) {
             Step s = new Step(stepManager, rotary, config.slidingWindow(), slots, tokens, startPositions,
-                    allPositions);
-            NDArray x = embedTokens.get(stepManager, new NDIndex("{}", s.tokenIds))
-                    .reshape(s.packed() ? 1 : s.batch, s.len, config.hiddenSize());  // [B, L, hidden] or [1, T, hidden]
-            boolean layerScopes = (s.packed() ? 1L : s.batch) * s.len >= LAYER_SCOPE_TOKENS;
+                    allPositions, logitRows, extra);
+            NDArray x = op(embedTokens.get(stepManager, new NDIndex("{}", s.tokenIds)));   // [T, hidden']
+            // a gathered copy of the decode rows' keys and values must not outlive its layer
+            boolean layerScopes = s.len >= LAYER_SCOPE_TOKENS || s.gathersCache;
+            long callsBefore = Ops.counts().calls();
             for (DecoderLayer layer : layers) {
                 if (layerScopes) {
                     try (NDManager layerManager = stepManager.newSubManager()) {
@@ -224,41 +336,42 @@ public final class LlamaModel implements CausalLM {
                     x = layer.forward(x, s, cache);
                 }
             }
-            if (!allPositions) {
-                x = lastTokens(x, s);                                               // [B, hidden]
+            lastStepLayerCalls = Ops.counts().calls() - callsBefore;
+            NDArray logits = null;
+            if (s.logitCount != 0) {
+                if (s.logitRows != null) {
+                    x = op(x.get(stepManager, s.logitRows));                                // [n, hidden']
+                }
+                NDArray n = DecoderLayer.normalize(x);
+                logits = op((finalScale == null ? n : op(n.mul(finalScale))).matMul(lmHead));  // [n, vocab]
+                if (logits.getDataType() != DataType.FLOAT32) {
+                    logits = op(logits.toType(DataType.FLOAT32, false));
+                }
+                if (allPositions) {
+                    int longest = java.util.Arrays.stream(s.lengths).max().orElse(0);
+                    logits = op(logits.reshape(s.batch, longest, config.vocabSize()));
+                }
+                logits.attach(scope);
             }
-            NDArray logits = norm.forward(x).matMul(lmHead);                        // [B, (L,) vocab]
-            if (logits.getDataType() != DataType.FLOAT32) {
-                logits = logits.toType(DataType.FLOAT32, false);
+            if (s.extra != null) {
+                s.extra.attach(scope);
             }
-            logits.attach(scope);
-            return logits;
+            return new StepOutput(logits, s.extra);
         }
     }
 
-    private NDArray lastTokens(NDArray x, Step s) {
-        if (s.len == 1 || (s.packed() && s.len == s.batch)) {
-            return x.reshape(s.batch, config.hiddenSize());
-        }
-        long[] rows = new long[s.batch];
-        for (int b = 0; b < s.batch; b++) {
-            rows[b] = s.packed() ? s.offsets[b] + s.lengths[b] - 1 : (long) b * s.len + s.lengths[b] - 1;
-        }
-        return x.reshape(-1, config.hiddenSize()).get(s.manager, new NDIndex("{}", s.manager.create(rows)));
-    }
-
-    private void validate(LlamaKvCache cache, int[] slots, int[][] tokens, int[] starts) {
+    private void validate(LlamaKvCache cache, int[] slots, int[][] tokens, int[] starts, int[] logitRows) {
         Objects.requireNonNull(tokens, "tokens");
         int b = tokens.length;
         if (b == 0 || slots.length != b || starts.length != b) {
             throw new IllegalArgumentException("slots, tokens and startPositions must have the same non-zero length");
         }
-        boolean[] seen = new boolean[cache.slots()];
+        java.util.BitSet seen = new java.util.BitSet();
         for (int i = 0; i < b; i++) {
-            if (slots[i] < 0 || slots[i] >= cache.slots() || seen[slots[i]]) {
+            if (slots[i] < 0 || slots[i] >= cache.slots() || seen.get(slots[i])) {
                 throw new IllegalArgumentException("row " + i + ": slot " + slots[i] + " is out of range or repeated");
             }
-            seen[slots[i]] = true;
+            seen.set(slots[i]);
             if (tokens[i].length == 0) {
                 throw new IllegalArgumentException("row " + i + " feeds no tokens");
             }
@@ -269,6 +382,13 @@ public final class LlamaModel implements CausalLM {
             for (int t : tokens[i]) {
                 if (t < 0 || t >= config.vocabSize()) {
                     throw new IllegalArgumentException("row " + i + ": token id " + t + " is outside the vocabulary");
+                }
+            }
+        }
+        if (logitRows != null) {
+            for (int r : logitRows) {
+                if (r < 0 || r >= b) {
+                    throw new IllegalArgumentException("logit row " + r + " is not a row of the call");
                 }
             }
         }

@@ -94,7 +94,7 @@ public record ModelConfig(
                     required(n, "intermediate_size", file), required(n, "num_hidden_layers", file), heads, kvHeads,
                     headDim, n.path("rope_theta").asDouble(10000.0), scaling, n.path("rms_norm_eps").asDouble(1e-6),
                     n.path("max_position_embeddings").asInt(2048), n.path("tie_word_embeddings").asBoolean(false),
-                    window, n.path("torch_dtype").asText("float32"));
+                    window, n.path("torch_dtype").asText(n.path("dtype").asText("float32")));
         } catch (IllegalArgumentException e) {
             throw new ModelLoadException(file + ": " + e.getMessage(), e);
         }
