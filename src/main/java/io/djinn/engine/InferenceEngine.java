@@ -1,6 +1,5 @@
 package io.djinn.engine;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.djinn.model.CausalLM;
 import io.djinn.model.KvCache;
@@ -198,7 +197,9 @@ public final class InferenceEngine implements AutoCloseable {
     /**
      * Feeds the whole plan in one forward call, decode rows first and prompt chunks after them: the model packs
      * the rows' tokens, so a new prompt rides along with the running decodes instead of costing a second pass over
-     * the weights that stalls every stream.
+     * the weights that stalls every stream. The sampling of the rows that produce a token is worked out first, so
+     * that its parameters travel with the step's one host-to-device copy, and the step ends with one
+     * device-to-host copy of the chosen tokens.
      */
     private void step(StepPlan plan) {
         try (NDManager scope = stepManager.newSubManager()) {
@@ -209,49 +210,44 @@ public final class InferenceEngine implements AutoCloseable {
             int[] slots = new int[n];
             int[][] tokens = new int[n][];
             int[] starts = new int[n];
+            List<Sequence> next = new ArrayList<>(decoding);
+            int[] logitRows = new int[n];
+            int sampled = 0;
             for (int i = 0; i < d; i++) {
                 Sequence s = decoding.get(i);
                 slots[i] = s.slot;
                 tokens[i] = new int[] {s.lastToken};
                 starts[i] = s.cached;
+                logitRows[sampled++] = i;
             }
             for (int i = d; i < n; i++) {
                 StepPlan.Chunk c = chunks.get(i - d);
-                slots[i] = c.sequence().slot;
+                Sequence s = c.sequence();
+                slots[i] = s.slot;
                 tokens[i] = c.tokens();
                 starts[i] = c.start();
+                // a fresh prompt's last chunk yields its first token; a resumed sequence goes on decoding
+                if (s.generated == 0 && c.start() + c.tokens().length >= s.prefillTarget()) {
+                    next.add(s);
+                    logitRows[sampled++] = i;
+                }
             }
-            NDArray logits = model.forward(scope, cache, slots, tokens, starts, false);
-            List<Sequence> next = new ArrayList<>(decoding);
-            List<Integer> rows = new ArrayList<>(n);
+            Sampler.Prepared sampling = next.isEmpty() ? null : prepareSampling(next);
+            float[] params = sampling == null ? new float[0] : sampling.deviceParams();
+            CausalLM.StepOutput out = model.step(scope, cache, slots, tokens, starts,
+                    java.util.Arrays.copyOf(logitRows, sampled), params.length == 0 ? null : params);
             for (int i = 0; i < n; i++) {
                 Sequence s = i < d ? decoding.get(i) : chunks.get(i - d).sequence();
                 scheduler.written(s, starts[i], tokens[i]);
-                if (i < d) {
-                    rows.add(i);
-                } else if (!s.prefilling() && s.generated == 0) {
-                    // a fresh prompt's last chunk yields its first token; a resumed sequence goes on decoding
-                    next.add(s);
-                    rows.add(i);
-                }
             }
-            if (!next.isEmpty()) {
-                NDArray picked = next.size() == n ? logits : logits.get(scope,
-                        new ai.djl.ndarray.index.NDIndex("{}", scope.create(toLongs(rows))));
-                sampleAndEmit(scope, picked, next);
+            if (sampling != null) {
+                emit(sampler.sample(scope, out.logits(), sampling, out.extra()), next);
             }
         }
     }
 
-    private static long[] toLongs(List<Integer> rows) {
-        long[] l = new long[rows.size()];
-        for (int i = 0; i < l.length; i++) {
-            l[i] = rows.get(i);
-        }
-        return l;
-    }
-
-    private void sampleAndEmit(NDManager scope, NDArray logits, List<Sequence> batch) {
+    /** The sampling rows of the sequences that get a token this step; draws each one's uniform. */
+    private Sampler.Prepared prepareSampling(List<Sequence> batch) {
         List<Sampler.Row> rows = new ArrayList<>(batch.size());
         float[] uniforms = new float[batch.size()];
         for (int i = 0; i < batch.size(); i++) {
@@ -260,7 +256,10 @@ public final class InferenceEngine implements AutoCloseable {
             // Drawn for greedy rows too, so a sequence's random stream does not depend on its temperature history.
             uniforms[i] = (float) s.random.nextDouble();
         }
-        Sampler.Result next = sampler.sample(scope, logits, rows, uniforms);
+        return sampler.prepare(rows, uniforms, model.config().vocabSize());
+    }
+
+    private void emit(Sampler.Result next, List<Sequence> batch) {
         long now = System.nanoTime();
         for (int i = 0; i < batch.size(); i++) {
             Sequence s = batch.get(i);

@@ -1,9 +1,12 @@
 package io.djinn.engine;
 
+import static io.djinn.model.Ops.op;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import io.djinn.model.Ops;
 import java.util.Arrays;
 import java.util.List;
 
@@ -17,9 +20,8 @@ import java.util.List;
  *       {@code l -= frequency * count(id) + presence * (count(id) > 0)}.</li>
  * </ol>
  * Every edit touches only the few (row, id) pairs a sequence names, so the work is sparse: the pairs and their
- * coefficients are gathered in Java, then one take, a handful of element-wise ops and one in-place index put
- * rewrite exactly
- * those logits. Rows that need none of this cost nothing, and a batch where no row needs it issues no op at all.
+ * coefficients are gathered in Java and travel with the step's one upload, then one take, a handful of element-wise
+ * ops and one in-place index put rewrite exactly those logits. Rows that need none of this cost nothing, and a batch where no row needs it issues no op at all.
  * Not thread-safe: one instance per engine thread (it reuses scratch arrays of vocabulary size).
  */
 final class LogitsProcessor {
@@ -65,12 +67,30 @@ final class LogitsProcessor {
                 || (!p.ignoreEos() && p.eosTokenIds().length > 0));
     }
 
+    /** The sparse edits of a batch, gathered on the host: logit {@code [rows[i], ids[i]]} gets edit i. */
+    record Edits(int[] rows, int[] ids, float[] add, float[] factor, float[] subtract, boolean anyRepetition) {}
+
+    /** Where a batch's edits sit in the step's {@link DeviceParams}. */
+    record Placed(Edits edits, int rows, int ids, int add, int factor, int subtract) {}
+
     /**
-     * Returns the logits with every row's edits applied ({@code logits} itself when no row has any).
+     * Returns the logits with every row's edits applied ({@code logits} itself when no row has any): the standalone
+     * form of {@link #gather}, {@link #place} and {@link #apply(NDArray, Placed, DeviceParams.Device)}.
      *
      * @param logits float32 {@code [B, vocab]}
      */
     NDArray apply(NDManager scope, NDArray logits, List<Sampler.Row> rows) {
+        Edits edits = gather(rows);
+        if (edits == null) {
+            return logits;
+        }
+        DeviceParams params = new DeviceParams();
+        Placed placed = place(edits, params);
+        return apply(logits, placed, params.on(scope, Ops.upload(scope, params.toArray())));
+    }
+
+    /** The host side: every (row, id) pair the batch edits with its coefficients, or null when there is none. */
+    Edits gather(List<Sampler.Row> rows) {
         int capacity = 0;
         for (Sampler.Row row : rows) {
             if (needed(row)) {
@@ -78,9 +98,10 @@ final class LogitsProcessor {
             }
         }
         if (capacity == 0) {
-            return logits;
+            return null;
         }
-        long[] index = new long[capacity];
+        int[] rowIds = new int[capacity];
+        int[] ids = new int[capacity];
         float[] add = new float[capacity];
         float[] factor = new float[capacity];
         float[] subtract = new float[capacity];
@@ -92,10 +113,10 @@ final class LogitsProcessor {
                 continue;
             }
             int count = gather(row);
-            long base = (long) b * vocab;
             for (int i = 0; i < count; i++) {
                 int id = touched[i];
-                index[n] = base + id;
+                rowIds[n] = b;
+                ids[n] = id;
                 add[n] = bias[id];
                 factor[n] = repetition[id];
                 subtract[n] = penalty[id];
@@ -109,19 +130,32 @@ final class LogitsProcessor {
             }
         }
         if (n == 0) {
-            return logits;
+            return null;
         }
-        NDArray flat = logits.reshape(-1);
-        NDArray at = scope.create(Arrays.copyOf(index, n));
-        NDArray values = flat.take(scope, at).add(scope.create(Arrays.copyOf(add, n)));
-        if (anyRepetition) {
-            NDArray r = scope.create(Arrays.copyOf(factor, n));
-            values = NDArrays.where(values.gt(0f), values.div(r), values.mul(r));
+        return new Edits(Arrays.copyOf(rowIds, n), Arrays.copyOf(ids, n), Arrays.copyOf(add, n),
+                Arrays.copyOf(factor, n), Arrays.copyOf(subtract, n), anyRepetition);
+    }
+
+    /** Puts the edits into the step's device parameters. */
+    static Placed place(Edits e, DeviceParams params) {
+        return new Placed(e, params.ints(e.rows()), params.ints(e.ids()), params.floats(e.add()),
+                params.floats(e.factor()), params.floats(e.subtract()));
+    }
+
+    /** The device side: one take, a few element-wise ops and one in-place index put for the whole batch. */
+    NDArray apply(NDArray logits, Placed p, DeviceParams.Device device) {
+        NDArray flat = op(logits.reshape(-1));
+        NDArray at = op(op(op(device.ints(p.rows())).mul(vocab)).add(device.ints(p.ids())));   // row * vocab + id
+        NDArray values = op(op(flat.take(flat.getManager(), at)).add(device.floats(p.add())));
+        if (p.edits().anyRepetition()) {
+            NDArray r = device.floats(p.factor());
+            values = op(NDArrays.where(op(values.gt(0f)), op(values.div(r)), op(values.mul(r))));
         }
-        values = values.sub(scope.create(Arrays.copyOf(subtract, n)));
+        values = op(values.sub(device.floats(p.subtract())));
         // An in-place index put: NDArray.put would copy the whole batch of logits first.
+        op();
         flat.set(new NDIndex("{}", at), values);
-        return flat.reshape(logits.getShape());
+        return op(flat.reshape(logits.getShape()));
     }
 
     /** Upper bound of distinct ids one row edits (before capping at the vocabulary size). */
