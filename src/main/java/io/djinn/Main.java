@@ -120,13 +120,17 @@ public class Main {
                       --dtype T              F32 | F16 | BF16 weights (default F32)
                       --seed N               weight seed (default 42)
                       --shard-mb N           split weights into shards of at most N MiB
-                  bench-model                single-stream prefill/decode tokens/s beside the bandwidth ceiling
+                  bench-model                prefill/decode tokens/s on one device beside the bandwidth ceiling,
+                                             the N-row decode step, tensor calls and copies per decode step
                       --model DIR            checkpoint to load (default: generate --preset into a temp folder)
                       --preset/--arch/...    as for generate-checkpoint (default preset smollm-135m)
+                      --weights T            F32 | F16 | BF16 weights of a generated checkpoint (default F32)
+                      --device D             cpu | cuda:N (default cpu)
+                      --dtype T              runtime dtype: auto | float32 | float16 | bfloat16 (default auto,
+                                             as djinn.model.dtype: float32 on cpu)
                       --prompt N             prompt tokens (default 256)
                       --tokens N             decoded tokens (default 64)
                       --rows N               also time decode steps of N rows in N slots (default 16; 1 = off)
-                      --dtype-run T          float32 | float16 (default float32)
                       --json FILE            also write the figures as JSON
                   bench-limiter              latency the key check and rate limiter add per request (p50, p99)
                       --redis URI            Redis to use (default: start the embedded loopback Redis)

@@ -6,18 +6,28 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.djinn.DjlEnvironment;
+import io.djinn.engine.Sampler;
+import io.djinn.engine.SamplingParams;
+import io.djinn.model.CausalLM;
 import io.djinn.model.KvCache;
 import io.djinn.model.LlamaModel;
+import io.djinn.model.ModelConfig;
+import io.djinn.model.Ops;
+import io.djinn.model.RuntimeChoice;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Single-stream speed of the forward pass: prefill and decode tokens/s, beside the ceiling that memory bandwidth
- * puts on decoding (every decoded token reads every weight once), all measured in one run.
+ * Speed of the forward pass on one device: single-stream prefill and decode tokens/s beside the ceiling that memory
+ * bandwidth puts on decoding (every decoded token reads every weight once), the step time of a batch of decode rows,
+ * and the tensor calls and host/device copies of a decode step for 1 and for N rows, all measured in one run. A
+ * decode step here is what the engine runs: {@link CausalLM#step} and the greedy {@link Sampler}.
  */
 public final class ModelBenchmark {
 
@@ -25,7 +35,16 @@ public final class ModelBenchmark {
 
     public static void run(Map<String, String> o) throws Exception {
         DjlEnvironment.init();
-        try (BenchCheckpoint checkpoint = BenchCheckpoint.of(o, "model", Map.of("preset", "smollm-135m"))) {
+        if (o.containsKey("dtype-run")) {
+            throw new IllegalArgumentException("--dtype-run is now --dtype (the runtime dtype); the generated "
+                    + "checkpoint's weights are --weights");
+        }
+        Map<String, String> gen = new LinkedHashMap<>(o);
+        gen.remove("dtype");
+        if (o.containsKey("weights")) {
+            gen.put("dtype", o.get("weights"));
+        }
+        try (BenchCheckpoint checkpoint = BenchCheckpoint.of(gen, "model", Map.of("preset", "smollm-135m"))) {
             measure(checkpoint.dir(), o);
         }
     }
@@ -34,41 +53,59 @@ public final class ModelBenchmark {
         int promptLen = Integer.parseInt(o.getOrDefault("prompt", "256"));
         int decodeLen = Integer.parseInt(o.getOrDefault("tokens", "64"));
         int rows = Integer.parseInt(o.getOrDefault("rows", "16"));
-        DataType dtype = "float16".equals(o.get("dtype-run")) ? DataType.FLOAT16 : DataType.FLOAT32;
+        Device device = RuntimeChoice.device(o.getOrDefault("device", "cpu"), "--device");
+        DataType dtype = RuntimeChoice.dtype(o.getOrDefault("dtype", "auto"), device,
+                ModelConfig.read(dir).torchDtype(), "--dtype");
 
         Map<String, Object> r = new LinkedHashMap<>();
-        try (LlamaModel model = LlamaModel.load(dir, Device.cpu(), dtype);
-                NDManager root = NDManager.newBaseManager(Device.cpu());
+        try (LlamaModel model = LlamaModel.load(dir, device, dtype);
+                NDManager root = NDManager.newBaseManager(device);
                 KvCache cache = model.allocateCache(Math.max(1, rows), promptLen + decodeLen + 8)) {
             int vocab = model.config().vocabSize();
             SplittableRandom rnd = new SplittableRandom(7);
             int[] prompt = rnd.ints(promptLen, 0, vocab).toArray();
+            Decoder decoder = new Decoder(model, root, cache, vocab);
 
             // Warm-up: libtorch allocates and picks kernels on the first calls.
             for (int i = 0; i < 2; i++) {
                 prefill(model, root, cache, prompt);
-                decode(model, root, cache, promptLen, 8);
+                decoder.run(1, promptLen, 8);
             }
             double[] prefillTimes = new double[3];
             double[] decodeTimes = new double[3];
             for (int i = 0; i < 3; i++) {
                 prefillTimes[i] = prefill(model, root, cache, prompt);
-                decodeTimes[i] = decode(model, root, cache, promptLen, decodeLen);
+                decodeTimes[i] = decoder.run(1, promptLen, decodeLen);
             }
             double prefillTps = promptLen / median(prefillTimes);
             double decodeTps = decodeLen / median(decodeTimes);
+            Map<String, Object> calls = new LinkedHashMap<>();
+            Map<String, Object> layerCalls = new LinkedHashMap<>();
+            Map<String, Object> uploads = new LinkedHashMap<>();
+            Map<String, Object> downloads = new LinkedHashMap<>();
+            Ops.Counts one = decoder.count(1, promptLen);
+            calls.put("1", one.calls());
+            layerCalls.put("1", model.lastStepLayerCalls() / model.config().numHiddenLayers());
+            uploads.put("1", one.uploads());
+            downloads.put("1", one.downloads());
             double batchStep = Double.NaN;
             if (rows > 1) {
                 // every slot holds the same prompt; then decode steps feed one token to each of the rows
                 for (int slot = 1; slot < rows; slot++) {
                     cache.copyPrefix(0, slot, promptLen);
                 }
-                batchDecode(model, root, cache, rows, promptLen, 4);
+                decoder.run(rows, promptLen, 4);
                 double[] batchTimes = new double[3];
                 for (int i = 0; i < 3; i++) {
-                    batchTimes[i] = batchDecode(model, root, cache, rows, promptLen, decodeLen) / decodeLen;
+                    batchTimes[i] = decoder.run(rows, promptLen, decodeLen) / decodeLen;
                 }
                 batchStep = median(batchTimes);
+                Ops.Counts many = decoder.count(rows, promptLen);
+                String key = String.valueOf(rows);
+                calls.put(key, many.calls());
+                layerCalls.put(key, model.lastStepLayerCalls() / model.config().numHiddenLayers());
+                uploads.put(key, many.uploads());
+                downloads.put(key, many.downloads());
             }
             long weightBytes = model.weightBytes();
             double copyBw = copyBandwidth(root);
@@ -76,6 +113,8 @@ public final class ModelBenchmark {
 
             r.put("model", dir.toString());
             r.put("architecture", model.config().architecture().hfName());
+            r.put("layers", model.config().numHiddenLayers());
+            r.put("device", device.toString());
             r.put("dtype", dtype.toString());
             r.put("threads", Runtime.getRuntime().availableProcessors());
             r.put("prompt_tokens", promptLen);
@@ -89,20 +128,24 @@ public final class ModelBenchmark {
                 r.put("batch_decode_tokens_per_s", round(rows / batchStep));
                 r.put("batch_step_over_single_step", round(batchStep * decodeTps));
             }
+            r.put("ops_per_decode_step", calls);
+            r.put("ops_per_layer_per_decode_step", layerCalls);
+            r.put("uploads_per_decode_step", uploads);
+            r.put("downloads_per_decode_step", downloads);
             r.put("weight_bytes_per_token", weightBytes);
             r.put("copy_bandwidth_gb_per_s", round(copyBw / 1e9));
             r.put("decode_ceiling_tokens_per_s", round(ceiling));
             r.put("decode_fraction_of_ceiling", round(decodeTps / ceiling));
         }
         System.out.printf("""
-                Djinn model benchmark (one stream, %s, %s)
+                Djinn model benchmark (%s, %s on %s)
                   prefill: %8.1f tokens/s  (%d-token prompt, median of 3)
-                  decode:  %8.1f tokens/s  (%d tokens, median of 3)
+                  decode:  %8.1f tokens/s  (one stream, %d tokens, median of 3)
                   weights read per decoded token: %.1f MB
                   measured copy bandwidth:        %.2f GB/s (bytes read per second while copying 1 GiB)
                   bandwidth ceiling for decode:   %8.1f tokens/s
                   decode / ceiling:               %.2f
-                """, r.get("architecture"), r.get("dtype"), r.get("prefill_tokens_per_s"), promptLen,
+                """, r.get("architecture"), r.get("dtype"), r.get("device"), r.get("prefill_tokens_per_s"), promptLen,
                 r.get("decode_tokens_per_s"), decodeLen, ((Long) r.get("weight_bytes_per_token")) / 1e6,
                 r.get("copy_bandwidth_gb_per_s"), r.get("decode_ceiling_tokens_per_s"),
                 r.get("decode_fraction_of_ceiling"));
@@ -112,6 +155,9 @@ public final class ModelBenchmark {
                     """, rows, r.get("batch_decode_step_ms"), r.get("batch_decode_tokens_per_s"),
                     r.get("batch_step_over_single_step"));
         }
+        System.out.printf("  tensor calls per decode step (rows: calls, per layer): %s, %s; uploads %s, downloads %s%n",
+                r.get("ops_per_decode_step"), r.get("ops_per_layer_per_decode_step"), r.get("uploads_per_decode_step"),
+                r.get("downloads_per_decode_step"));
         if (o.containsKey("json")) {
             Files.writeString(Path.of(o.get("json")),
                     new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
@@ -123,44 +169,73 @@ public final class ModelBenchmark {
         long t0 = System.nanoTime();
         try (NDManager step = root.newSubManager()) {
             NDArray logits = model.forward(step, cache, new int[] {0}, new int[][] {prompt}, new int[] {0}, false);
-            logits.argMax(1).toLongArray();
+            Ops.downloadLongs(logits.argMax(1));
         }
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private static double decode(LlamaModel model, NDManager root, KvCache cache, int start, int n) {
-        int token = 1;
-        long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            try (NDManager step = root.newSubManager()) {
-                NDArray logits = model.forward(step, cache, new int[] {0}, new int[][] {{token}},
-                        new int[] {start + i}, false);
-                token = (int) logits.argMax(1).toLongArray()[0];
+    /** Greedy decode steps as the engine runs them: the model's step and the sampler, one token per row. */
+    private static final class Decoder {
+        private final LlamaModel model;
+        private final NDManager root;
+        private final KvCache cache;
+        private final int vocab;
+        private final Sampler sampler = new Sampler();
+
+        Decoder(LlamaModel model, NDManager root, KvCache cache, int vocab) {
+            this.model = model;
+            this.root = root;
+            this.cache = cache;
+            this.vocab = vocab;
+        }
+
+        /** {@code n} steps of {@code rows} rows in slots {@code 0..rows-1}, all at the same positions; seconds. */
+        double run(int rows, int start, int n) {
+            int[][] tokens = new int[rows][];
+            for (int b = 0; b < rows; b++) {
+                tokens[b] = new int[] {1 + b};
             }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                step(rows, start + i, tokens);
+            }
+            return (System.nanoTime() - t0) / 1e9;
         }
-        return (System.nanoTime() - t0) / 1e9;
-    }
 
-    /** {@code n} decode steps of {@code rows} rows in slots {@code 0..rows-1}, all at the same positions. */
-    private static double batchDecode(LlamaModel model, NDManager root, KvCache cache, int rows, int start, int n) {
-        int[] slots = new int[rows];
-        int[][] tokens = new int[rows][];
-        int[] starts = new int[rows];
-        for (int b = 0; b < rows; b++) {
-            slots[b] = b;
-            tokens[b] = new int[] {1 + b};
+        /** The calls and copies of one step of {@code rows} rows. */
+        Ops.Counts count(int rows, int start) {
+            int[][] tokens = new int[rows][];
+            for (int b = 0; b < rows; b++) {
+                tokens[b] = new int[] {1 + b};
+            }
+            Ops.Counts before = Ops.counts();
+            step(rows, start, tokens);
+            return Ops.counts().minus(before);
         }
-        long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            java.util.Arrays.fill(starts, start + i);
-            try (NDManager step = root.newSubManager()) {
-                long[] next = model.forward(step, cache, slots, tokens, starts, false).argMax(1).toLongArray();
+
+        private void step(int rows, int position, int[][] tokens) {
+            int[] slots = new int[rows];
+            int[] starts = new int[rows];
+            int[] logitRows = new int[rows];
+            List<Sampler.Row> sampling = new ArrayList<>(rows);
+            SamplingParams greedy = SamplingParams.builder().temperature(0).build();
+            for (int b = 0; b < rows; b++) {
+                slots[b] = b;
+                starts[b] = position;
+                logitRows[b] = b;
+                sampling.add(new Sampler.Row(greedy, new int[0], new int[0], 0));
+            }
+            Sampler.Prepared prepared = sampler.prepare(sampling, new float[rows], vocab);
+            float[] params = prepared.deviceParams();
+            try (NDManager scope = root.newSubManager()) {
+                CausalLM.StepOutput out = model.step(scope, cache, slots, tokens, starts, logitRows,
+                        params.length == 0 ? null : params);
+                int[] next = sampler.sample(scope, out.logits(), prepared, out.extra()).tokens();
                 for (int b = 0; b < rows; b++) {
-                    tokens[b] = new int[] {(int) next[b]};
+                    tokens[b] = new int[] {next[b]};
                 }
             }
         }
-        return (System.nanoTime() - t0) / 1e9;
     }
 
     /** Bytes read per second while libtorch copies a 1 GiB tensor (larger than any cache), best of 5. */
@@ -173,6 +248,8 @@ public final class ModelBenchmark {
             for (int i = 0; i < 5; i++) {
                 long t0 = System.nanoTime();
                 dst.set(new ai.djl.ndarray.index.NDIndex(":"), src);
+                // a device-to-host copy of one element waits for the copy to finish on a GPU
+                dst.get(new ai.djl.ndarray.index.NDIndex("0:1")).toFloatArray();
                 double s = (System.nanoTime() - t0) / 1e9;
                 best = Math.max(best, n * 4 / s);
             }

@@ -38,7 +38,10 @@ public interface DjinnConfig {
         @WithDefault("cpu")
         String device();
 
-        /** {@code auto} (float32 on CPU, float16 on CUDA), {@code float32} or {@code float16}. */
+        /**
+         * {@code auto} (float32 on CPU; on CUDA bfloat16 for bfloat16 checkpoints, else float16, as vLLM's auto),
+         * {@code float32}, {@code float16} or {@code bfloat16}.
+         */
         @WithDefault("auto")
         String dtype();
 
@@ -76,9 +79,19 @@ public interface DjinnConfig {
 
 
     interface Engine {
-        /** Sequences decoded together; also the number of KV-cache slots allocated at start. */
-        @WithDefault("8")
-        int maxNumSeqs();
+        /**
+         * Sequences decoded together; also the number of KV-cache slots allocated at start (fewer when the memory
+         * budget cannot hold them). Default 8 on a CPU, 256 on CUDA.
+         */
+        OptionalInt maxNumSeqs();
+
+        /**
+         * On CUDA without {@link #kvCacheMib()}: the fraction of the device's memory Djinn may use in all (weights,
+         * working memory, KV cache), as vLLM's setting; the KV cache gets what the device has free after the
+         * weights, less the rest.
+         */
+        @WithDefault("0.9")
+        double gpuMemoryUtilization();
 
         /** Context length per sequence (prompt + output); defaults to the model's max_position_embeddings, capped at 4096. */
         OptionalInt maxModelLen();
@@ -93,14 +106,15 @@ public interface DjinnConfig {
 
         /**
          * Prompt chunks totalling at most this many tokens get an engine step of their own, ahead of the running
-         * decodes (never two such steps in a row); 0 always mixes prompts into decode steps.
+         * decodes (never two such steps in a row); 0 always mixes prompts into decode steps. Default 128 on a CPU,
+         * 0 on CUDA (where a short prefill costs about what a decode step costs).
          */
-        @WithDefault("128")
-        int prefillFirstTokens();
+        OptionalInt prefillFirstTokens();
 
         /**
          * KV-cache memory budget in MiB. The cache is allocated up front; when set, the number of slots is the
-         * smaller of max-num-seqs and what fits this budget at max-model-len.
+         * smaller of max-num-seqs and what fits this budget at max-model-len. On CUDA it defaults to what
+         * {@link #gpuMemoryUtilization()} leaves.
          */
         OptionalInt kvCacheMib();
 

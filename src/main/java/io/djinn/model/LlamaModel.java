@@ -90,6 +90,10 @@ public final class LlamaModel implements CausalLM {
             throw new ModelLoadException(modelDir.resolve("config.json") + ": head_dim must be even, is " + c.headDim());
         }
         NDManager weights = NDManager.newBaseManager(device); // loads libtorch
+        if (dtype == DataType.BFLOAT16 && !Bfloat16Support.available()) {
+            weights.close();
+            throw Bfloat16Support.unsupported();
+        }
         MklBranch.select();
         try (SafetensorsReader reader = SafetensorsReader.open(modelDir);
                 NDManager tmp = weights.newSubManager()) {

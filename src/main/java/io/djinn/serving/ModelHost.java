@@ -3,6 +3,7 @@ package io.djinn.serving;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
 import io.djinn.DjlEnvironment;
 import io.djinn.checkpoint.CheckpointGenerator;
 import io.djinn.checkpoint.CheckpointSpec;
@@ -14,6 +15,7 @@ import io.djinn.engine.ServedModel;
 import io.djinn.model.Architecture;
 import io.djinn.model.LlamaModel;
 import io.djinn.model.ModelConfig;
+import io.djinn.model.RuntimeChoice;
 import io.djinn.tokenizer.Tokenizer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -21,7 +23,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.List;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -36,6 +37,9 @@ public class ModelHost {
     private static final Logger LOG = Logger.getLogger(ModelHost.class);
     /** Folder name of the generated default checkpoint under djinn.model.cache-dir. */
     static final String DEFAULT_CHECKPOINT = "djinn-tiny-llama";
+    static final int CPU_MAX_NUM_SEQS = 8;
+    static final int GPU_MAX_NUM_SEQS = 256;
+    static final int CPU_PREFILL_FIRST_TOKENS = 128;
 
     private final DjinnConfig config;
     private final EngineMetrics metrics;
@@ -101,7 +105,6 @@ public class ModelHost {
         long start = System.nanoTime();
         Path dir = resolveCheckpoint();
         Device device = device(config.model().device());
-        DataType dtype = dtype(config.model().dtype(), device);
         // Settings the first request would trip over are checked before loading.
         try {
             io.djinn.toolcall.ToolCallFormat.resolve(config.model().toolCallFormat(), null);
@@ -113,6 +116,7 @@ public class ModelHost {
                     + config.model().reasoningParser() + "'");
         }
         ModelConfig modelConfig = ModelConfig.read(dir);
+        DataType dtype = dtype(config.model().dtype(), device, modelConfig.torchDtype());
         LOG.infof("Loading %s (%s, %d layers, hidden %d) from %s on %s as %s", modelConfig.architecture().hfName(),
                 modelConfig.architecture(), modelConfig.numHiddenLayers(), modelConfig.hiddenSize(), dir, device,
                 dtype);
@@ -121,36 +125,51 @@ public class ModelHost {
         GenerationConfig generationConfig = GenerationConfig.read(dir);
         int maxContext = config.engine().maxModelLen().orElse(Math.min(modelConfig.maxPositionEmbeddings(), 4096));
         DjinnConfig.Engine e = config.engine();
-        int slots = kvSlots(modelConfig, dtype, maxContext);
+        int maxSeqs = e.maxNumSeqs().orElse(device.isGpu() ? GPU_MAX_NUM_SEQS : CPU_MAX_NUM_SEQS);
+        KvCacheSizing kv = kvCache(lm, device, maxSeqs, maxContext);
+        LOG.infof("KV cache: %d slots of %d tokens (%d tokens, %d MiB%s)", kv.slots(), maxContext,
+                (long) kv.slots() * maxContext, kv.bytes() >> 20,
+                kv.budgetBytes() < 0 ? "" : " of a " + (kv.budgetBytes() >> 20) + " MiB budget");
+        int prefillFirst = e.prefillFirstTokens().orElse(device.isGpu() ? 0 : CPU_PREFILL_FIRST_TOKENS);
         InferenceEngine engine = new InferenceEngine(lm, NDManager.newBaseManager(device),
-                new EngineSettings(slots, maxContext, e.prefillChunk(), e.maxNumBatchedTokens(), e.prefillFirstTokens(),
+                new EngineSettings(kv.slots(), maxContext, e.prefillChunk(), e.maxNumBatchedTokens(), prefillFirst,
                         e.maxWaiting(), e.queueTimeout()), metrics);
         metrics.attach(engine);
         String id = config.model().name().orElse(dir.getFileName().toString());
         ServedModel served = new ServedModel(id, modelConfig, tokenizer, tokenizer.chatTemplate(), generationConfig,
                 engine);
         LOG.infof("Model '%s' ready in %.2f s since start of loading (KV cache %d MiB for %d sequences of %d tokens)", id,
-                (System.nanoTime() - start) / 1e9, engine.cacheBytes() >> 20, slots,
+                (System.nanoTime() - start) / 1e9, engine.cacheBytes() >> 20, kv.slots(),
                 maxContext);
         return served;
     }
 
-    /** KV-cache slots: max-num-seqs, fewer when the memory budget cannot hold them at the full context. */
-    private int kvSlots(ModelConfig c, DataType dtype, int maxContext) {
-        int slots = config.engine().maxNumSeqs();
-        if (config.engine().kvCacheMib().isPresent()) {
-            long perSlot = 2L * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * maxContext
-                    * dtype.getNumOfBytes();
-            long budget = (long) config.engine().kvCacheMib().getAsInt() << 20;
-            long fit = budget / perSlot;
-            if (fit < 1) {
-                throw new IllegalStateException("djinn.engine.kv-cache-mib=" + config.engine().kvCacheMib().getAsInt()
-                        + " cannot hold one sequence of " + maxContext + " tokens (" + (perSlot >> 20)
-                        + " MiB); raise it or lower djinn.engine.max-model-len");
-            }
-            slots = (int) Math.min(slots, fit);
+    /**
+     * KV-cache slots: max-num-seqs, fewer when the memory budget cannot hold them at the full context. The budget is
+     * kv-cache-mib when set, else on a GPU what gpu-memory-utilization leaves after the weights and a step's working
+     * memory, else none.
+     */
+    private KvCacheSizing kvCache(LlamaModel lm, Device device, int maxSeqs, int maxContext) {
+        DjinnConfig.Engine e = config.engine();
+        long perSlot = lm.cacheBytesPerSlot(maxContext);
+        if (e.kvCacheMib().isPresent()) {
+            int mib = e.kvCacheMib().getAsInt();
+            return KvCacheSizing.fit(maxSeqs, perSlot, (long) mib << 20, "djinn.engine.kv-cache-mib=" + mib);
         }
-        return slots;
+        if (!device.isGpu()) {
+            return KvCacheSizing.unbounded(maxSeqs, perSlot);
+        }
+        // blocks the load's temporaries left in libtorch's caching allocator go back to the device first
+        JniUtils.emptyCudaCache();
+        DeviceMemory.Info mem = DeviceMemory.query(device);
+        long workspace = lm.stepWorkspaceBytes(e.maxNumBatchedTokens(), maxSeqs, maxContext);
+        long budget = KvCacheSizing.gpuBudget(mem.free(), mem.total(), e.gpuMemoryUtilization(), workspace);
+        LOG.infof("%s: %d MiB free of %d MiB after the weights; gpu-memory-utilization %.2f, step working memory "
+                + "up to %d MiB", device, mem.free() >> 20, mem.total() >> 20, e.gpuMemoryUtilization(),
+                workspace >> 20);
+        return KvCacheSizing.fit(maxSeqs, perSlot, budget, "djinn.engine.gpu-memory-utilization="
+                + e.gpuMemoryUtilization() + " (" + (mem.free() >> 20) + " MiB free of " + (mem.total() >> 20)
+                + " MiB after the weights)");
     }
 
     private Path resolveCheckpoint() throws Exception {
@@ -170,24 +189,10 @@ public class ModelHost {
     }
 
     static Device device(String name) {
-        String n = name.trim().toLowerCase(Locale.ROOT);
-        if (n.equals("cpu")) {
-            return Device.cpu();
-        }
-        if (n.startsWith("cuda")) {
-            int idx = n.contains(":") ? Integer.parseInt(n.substring(n.indexOf(':') + 1)) : 0;
-            return Device.gpu(idx);
-        }
-        throw new IllegalArgumentException("djinn.model.device must be cpu or cuda:N, not '" + name + "'");
+        return RuntimeChoice.device(name, "djinn.model.device");
     }
 
-    static DataType dtype(String name, Device device) {
-        return switch (name.trim().toLowerCase(Locale.ROOT)) {
-            case "auto" -> device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
-            case "float32", "fp32" -> DataType.FLOAT32;
-            case "float16", "fp16", "half" -> DataType.FLOAT16;
-            default -> throw new IllegalArgumentException(
-                    "djinn.model.dtype must be auto, float32 or float16, not '" + name + "'");
-        };
+    static DataType dtype(String name, Device device, String checkpoint) {
+        return RuntimeChoice.dtype(name, device, checkpoint, "djinn.model.dtype");
     }
 }

@@ -19,6 +19,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Djinn's DJL model against the plain-Java {@link ReferenceLlama}, for every architecture. */
 class LlamaModelParityTest {
     static final double TOL = 1e-3;
+    /**
+     * bfloat16 against float32 logits, relative to the largest float32 logit (see
+     * {@link #bfloat16RuntimeIsCloseToFloat32OrRefused}): 2%, five times bfloat16's rounding step of 2^-8.
+     */
+    static final double BF16_TOL = 0.02;
 
     @TempDir
     static Path tmp;
@@ -92,6 +97,56 @@ class LlamaModelParityTest {
         Path dir = Fixtures.checkpoint(tmp.resolve(a.name() + "-fp16rt"), Fixtures.config(a), TensorDtype.F16, 0);
         try (LlamaModel model = LlamaModel.load(dir, Device.cpu(), DataType.FLOAT16)) {
             prefillAndDecode(model, new ReferenceLlama(dir), 0.1, a + " float16 runtime");
+        }
+    }
+
+    /**
+     * bfloat16 at run time against float32 on the same checkpoint: the logits of a prompt (every position) and of
+     * 16 greedy decode steps fed the float32 run's tokens stay within {@link #BF16_TOL} of the largest logit
+     * (bfloat16 keeps 8 bits of mantissa: about 0.4% per rounding, a few roundings per layer; measured 0.7-1.3%). Where the loaded JNI cannot hold bfloat16
+     * (DJL's own), loading must refuse it with a message instead of ending the process.
+     */
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void bfloat16RuntimeIsCloseToFloat32OrRefused(Architecture a) throws Exception {
+        Path dir = Fixtures.checkpoint(tmp.resolve(a.name() + "-bf16rt"), Fixtures.config(a), TensorDtype.BF16, 0);
+        try (LlamaModel f32 = LlamaModel.load(dir, Device.cpu(), DataType.FLOAT32)) {
+            if (!Bfloat16Support.available()) {
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException.class, () -> LlamaModel.load(dir, Device.cpu(), DataType.BFLOAT16));
+                assertTrue(e.getMessage().contains("build-djl-jni.sh"), e.getMessage());
+                System.out.printf("%s bfloat16: refused by this JNI (%s)%n", a, e.getMessage());
+                return;
+            }
+            try (LlamaModel bf16 = LlamaModel.load(dir, Device.cpu(), DataType.BFLOAT16);
+                    NDManager scope = NDManager.newBaseManager();
+                    KvCache c32 = f32.allocateCache(1, 64);
+                    KvCache c16 = bf16.allocateCache(1, 64)) {
+                assertEquals(DataType.BFLOAT16, bf16.dtype());
+                int v = f32.config().vocabSize();
+                int[] prompt = Fixtures.prompt(11, v, 7);
+                float[] want = f32.forward(scope, c32, new int[] {0}, new int[][] {prompt}, new int[] {0}, true)
+                        .toFloatArray();
+                float[] got = bf16.forward(scope, c16, new int[] {0}, new int[][] {prompt}, new int[] {0}, true)
+                        .toFloatArray();
+                double worst = maxDiff(got, 0, want, want.length);
+                double scale = 0;
+                for (float x : want) {
+                    scale = Math.max(scale, Math.abs(x));
+                }
+                int next = Fixtures.argmax(want, (prompt.length - 1) * v, v);
+                for (int step = 0; step < 16; step++) {
+                    int[][] feed = {{next}};
+                    int[] pos = {prompt.length + step};
+                    float[] w = f32.forward(scope, c32, new int[] {0}, feed, pos, false).toFloatArray();
+                    float[] g = bf16.forward(scope, c16, new int[] {0}, feed, pos, false).toFloatArray();
+                    worst = Math.max(worst, maxDiff(g, 0, w, v));
+                    next = Fixtures.argmax(w, 0, v);
+                }
+                System.out.printf("%s bfloat16 runtime: max |bf16 - f32| = %.3g (logits up to %.3g)%n", a, worst,
+                        scale);
+                assertTrue(worst <= BF16_TOL * scale, a + ": max abs diff " + worst + " > " + BF16_TOL + " x " + scale);
+            }
         }
     }
 
