@@ -34,16 +34,21 @@ public class ApiException extends RuntimeException {
                 "The model '" + model + "' does not exist or you do not have access to it.", Map.of());
     }
 
-    /** No model serves: still loading (retry), or its load failed (retrying will not help; the log has the cause). */
-    public static ApiException modelUnavailable(java.util.Optional<Throwable> loadFailure) {
+    /**
+     * No model serves: still loading (retry; {@code loading} says what the loader is doing, a download's progress for
+     * instance), or its load failed (retrying will not help; the log has the cause).
+     */
+    public static ApiException modelUnavailable(java.util.Optional<Throwable> loadFailure,
+            java.util.Optional<String> loading) {
         return loadFailure.map(t -> new ApiException(503, "server_error", "model_load_failed", null,
                         "The model failed to load: " + t.getMessage(), Map.<String, List<String>>of()))
-                .orElseGet(ApiException::notReady);
+                .orElseGet(() -> notReady(loading));
     }
 
-    public static ApiException notReady() {
-        return new ApiException(503, "server_error", "model_not_ready",
-                null, "The model is still loading; retry shortly.", Map.of("Retry-After", List.of("5")));
+    public static ApiException notReady(java.util.Optional<String> loading) {
+        return new ApiException(503, "server_error", "model_not_ready", null,
+                "The model is still loading" + loading.map(l -> " (" + l + ")").orElse("") + "; retry shortly.",
+                Map.of("Retry-After", List.of("5")));
     }
 
     public static ApiException shuttingDown(int retryAfterSeconds) {

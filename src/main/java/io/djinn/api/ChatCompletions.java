@@ -166,7 +166,8 @@ public class ChatCompletions {
         if (req.topLogprobs() != null && req.topLogprobs() > 0 && !Boolean.TRUE.equals(req.logprobs())) {
             throw ApiException.invalidParam("top_logprobs", "'top_logprobs' requires 'logprobs' to be true.");
         }
-        ServedModel model = host.ready().orElseThrow(() -> ApiException.modelUnavailable(host.failure()));
+        ServedModel model = host.ready()
+                .orElseThrow(() -> ApiException.modelUnavailable(host.failure(), host.loading()));
         if (req.model() != null && host.find(req.model()).isEmpty()) {
             throw ApiException.modelNotFound(req.model());
         }

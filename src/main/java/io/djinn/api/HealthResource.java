@@ -25,6 +25,6 @@ public class HealthResource {
         if (host.ready().isPresent()) {
             return Response.ok("{\"status\":\"ok\"}", "application/json").build();
         }
-        return ErrorMapper.response(ApiException.modelUnavailable(host.failure()));
+        return ErrorMapper.response(ApiException.modelUnavailable(host.failure(), host.loading()));
     }
 }

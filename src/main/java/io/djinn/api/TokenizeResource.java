@@ -86,7 +86,8 @@ public class TokenizeResource {
     }
 
     private ServedModel model(String requested) {
-        ServedModel model = host.ready().orElseThrow(() -> ApiException.modelUnavailable(host.failure()));
+        ServedModel model = host.ready()
+                .orElseThrow(() -> ApiException.modelUnavailable(host.failure(), host.loading()));
         if (requested != null && host.find(requested).isEmpty()) {
             throw ApiException.modelNotFound(requested);
         }

@@ -28,11 +28,32 @@ public interface DjinnConfig {
     Shutdown shutdown();
 
     interface Model {
-        /** Hugging Face checkpoint folder. When absent a small checkpoint is generated into {@link #cacheDir()}. */
+        /**
+         * Hugging Face checkpoint folder, or a Hub repository id ({@code org/name}, {@code org/name@revision})
+         * downloaded into the hub cache. When absent a small checkpoint is generated into {@link #cacheDir()}.
+         */
         Optional<String> path();
 
-        /** The model id clients send and {@code /v1/models} lists; defaults to the checkpoint folder's name. */
+        /**
+         * The model id clients send and {@code /v1/models} lists; defaults to the repository id, or to the checkpoint
+         * folder's name.
+         */
         Optional<String> name();
+
+        /** Branch, tag or commit of a repository id in {@link #path()} that names none; default {@code main}. */
+        Optional<String> revision();
+
+        /** Token for gated and private repositories; default {@code HF_TOKEN}, then huggingface_hub's token file. */
+        Optional<String> hfToken();
+
+        /** The hub cache; default {@code HF_HUB_CACHE}, then {@code HF_HOME/hub}, then ~/.cache/huggingface/hub. */
+        Optional<String> hubCache();
+
+        /** The Hub's URL; default {@code HF_ENDPOINT}, then https://huggingface.co. */
+        Optional<String> hubEndpoint();
+
+        /** Only the cache, never the network; default {@code HF_HUB_OFFLINE}. */
+        Optional<Boolean> hubOffline();
 
         /** {@code cpu} or {@code cuda:N}. */
         @WithDefault("cpu")

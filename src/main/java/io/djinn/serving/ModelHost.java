@@ -11,6 +11,9 @@ import io.djinn.engine.GenerationConfig;
 import io.djinn.engine.EngineSettings;
 import io.djinn.engine.InferenceEngine;
 import io.djinn.engine.ServedModel;
+import io.djinn.hub.HubCheckpoints;
+import io.djinn.hub.HubSettings;
+import io.djinn.hub.RepoRef;
 import io.djinn.model.Architecture;
 import io.djinn.model.LlamaModel;
 import io.djinn.model.ModelConfig;
@@ -28,7 +31,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Owns the served model's lifecycle: loads it on its own thread at start-up (so health endpoints answer while it
- * loads), generating the default checkpoint first when no path is configured.
+ * loads), downloading it from the Hugging Face Hub first when the path is a repository id, or generating the default
+ * checkpoint when no path is configured.
  */
 @ApplicationScoped
 public class ModelHost {
@@ -41,6 +45,10 @@ public class ModelHost {
     private final EngineMetrics metrics;
     private volatile ServedModel model;
     private volatile Throwable failure;
+    /** What the loader is doing while no model serves (a download's progress, loading the weights). */
+    private volatile String loading;
+    /** The repository id when djinn.model.path names one: the served model's default id, as vLLM does. */
+    private volatile String repoId;
 
     public ModelHost(DjinnConfig config, EngineMetrics metrics) {
         this.config = config;
@@ -96,13 +104,17 @@ public class ModelHost {
         return Optional.ofNullable(failure);
     }
 
+    /** What the loader is doing, while the model neither serves nor has failed. */
+    public Optional<String> loading() {
+        return model == null && failure == null ? Optional.ofNullable(loading) : Optional.empty();
+    }
+
     private ServedModel load() throws Exception {
         DjlEnvironment.init();
         long start = System.nanoTime();
-        Path dir = resolveCheckpoint();
         Device device = device(config.model().device());
         DataType dtype = dtype(config.model().dtype(), device);
-        // Settings the first request would trip over are checked before loading.
+        // Settings the first request would trip over are checked before loading (and before any download).
         try {
             io.djinn.toolcall.ToolCallFormat.resolve(config.model().toolCallFormat(), null);
         } catch (IllegalArgumentException e) {
@@ -112,6 +124,8 @@ public class ModelHost {
             throw new IllegalArgumentException("djinn.model.reasoning-parser must be auto or none, not '"
                     + config.model().reasoningParser() + "'");
         }
+        Path dir = resolveCheckpoint();
+        loading = "loading the weights from " + dir;
         ModelConfig modelConfig = ModelConfig.read(dir);
         LOG.infof("Loading %s (%s, %d layers, hidden %d) from %s on %s as %s", modelConfig.architecture().hfName(),
                 modelConfig.architecture(), modelConfig.numHiddenLayers(), modelConfig.hiddenSize(), dir, device,
@@ -126,7 +140,7 @@ public class ModelHost {
                 new EngineSettings(slots, maxContext, e.prefillChunk(), e.maxNumBatchedTokens(), e.prefillFirstTokens(),
                         e.maxWaiting(), e.queueTimeout()), metrics);
         metrics.attach(engine);
-        String id = config.model().name().orElse(dir.getFileName().toString());
+        String id = config.model().name().orElseGet(() -> repoId != null ? repoId : dir.getFileName().toString());
         ServedModel served = new ServedModel(id, modelConfig, tokenizer, tokenizer.chatTemplate(), generationConfig,
                 engine);
         LOG.infof("Model '%s' ready in %.2f s since start of loading (KV cache %d MiB for %d sequences of %d tokens)", id,
@@ -154,19 +168,54 @@ public class ModelHost {
     }
 
     private Path resolveCheckpoint() throws Exception {
-        if (config.model().path().isPresent()) {
-            Path p = Path.of(config.model().path().get());
-            if (!Files.isDirectory(p)) {
-                throw new IllegalStateException("djinn.model.path " + p + " is not a directory");
+        DjinnConfig.Model m = config.model();
+        if (m.path().isPresent()) {
+            HubSettings hub = hubSettings(m);
+            Optional<RepoRef> repo = HubCheckpoints.repository(m.path().get(), hub);
+            if (repo.isPresent()) {
+                repoId = repo.get().repoId();
+                loading = "resolving " + repo.get() + " on the Hugging Face Hub";
+            } else if (m.revision().isPresent()) {
+                throw new IllegalArgumentException("djinn.model.revision is set but djinn.model.path " + m.path().get()
+                        + " is a folder, not a Hugging Face repository id");
+            } else {
+                unusedHubSettings(m);
             }
-            return p;
+            return HubCheckpoints.resolve(m.path().get(), hub, status -> loading = status.describe());
         }
-        Path dir = Path.of(config.model().cacheDir()).resolve(DEFAULT_CHECKPOINT);
+        if (m.revision().isPresent()) {
+            throw new IllegalArgumentException("djinn.model.revision is set but djinn.model.path is not: name the "
+                    + "repository (org/name) in djinn.model.path");
+        }
+        unusedHubSettings(m);
+        Path dir = Path.of(m.cacheDir()).resolve(DEFAULT_CHECKPOINT);
         if (!Files.exists(dir.resolve("config.json"))) {
             LOG.infof("No djinn.model.path configured: generating the default checkpoint into %s", dir);
+            loading = "generating the default checkpoint";
             CheckpointGenerator.generate(CheckpointSpec.tiny(Architecture.LLAMA), dir);
         }
         return dir;
+    }
+
+    /** Hub settings apply to repository ids only: said once rather than ignored. */
+    private static void unusedHubSettings(DjinnConfig.Model m) {
+        List<String> set = new java.util.ArrayList<>();
+        m.hfToken().ifPresent(x -> set.add("djinn.model.hf-token"));
+        m.hubCache().ifPresent(x -> set.add("djinn.model.hub-cache"));
+        m.hubEndpoint().ifPresent(x -> set.add("djinn.model.hub-endpoint"));
+        m.hubOffline().ifPresent(x -> set.add("djinn.model.hub-offline"));
+        if (!set.isEmpty()) {
+            LOG.warnf("%s not used: djinn.model.path is not a Hugging Face repository id", String.join(", ", set));
+        }
+    }
+
+    /**
+     * Djinn's hub settings over huggingface_hub's environment variables (HF_ENDPOINT, HF_HUB_CACHE, HF_HOME,
+     * HF_TOKEN, HF_HUB_OFFLINE, ...): the one place the server reads them.
+     */
+    static HubSettings hubSettings(DjinnConfig.Model m) {
+        return HubSettings.of(m.hubEndpoint(), m.hubCache(), m.hfToken(), m.hubOffline(), m.revision(),
+                System.getenv(), Path.of(System.getProperty("user.home")));
     }
 
     static Device device(String name) {

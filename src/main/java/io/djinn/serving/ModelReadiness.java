@@ -25,6 +25,7 @@ public class ModelReadiness implements HealthCheck {
     public HealthCheckResponse call() {
         var b = HealthCheckResponse.named("model");
         host.failure().ifPresent(t -> b.withData("error", String.valueOf(t.getMessage())));
+        host.loading().ifPresent(l -> b.withData("loading", l));
         if (lifecycle.draining()) {
             return b.down().withData("state", "shutting down").build();
         }
