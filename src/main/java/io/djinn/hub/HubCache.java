@@ -44,6 +44,8 @@ final class HubCache {
     private final Path locksDir;
 
     HubCache(Path root, RepoRef ref) {
+        // absolute and normalised, so the relative links between snapshots and blobs come out right
+        root = root.toAbsolutePath().normalize();
         this.root = root;
         this.repoDir = root.resolve(ref.cacheFolderName());
         this.locksDir = root.resolve(".locks").resolve(ref.cacheFolderName());

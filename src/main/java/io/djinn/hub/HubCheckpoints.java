@@ -119,6 +119,12 @@ public final class HubCheckpoints {
                             + "this machine to the Hub (or set HF_ENDPOINT to a mirror), or fill the cache elsewhere "
                             + "and set HF_HUB_OFFLINE=1, or point djinn.model.path at a local checkpoint folder.", e);
                 }
+                if (e.reason() == HubException.Reason.NOT_FOUND || e.reason() == HubException.Reason.DENIED) {
+                    // a mistyped folder looks like a repository id too
+                    throw new HubException(e.reason(), e.getMessage() + " (there is no folder "
+                            + Path.of(ref.repoId()).toAbsolutePath() + " either, so djinn.model.path was taken as a "
+                            + "repository id)", e);
+                }
                 throw e;
             }
             return download(client, info);

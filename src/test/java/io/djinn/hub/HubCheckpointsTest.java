@@ -239,7 +239,8 @@ class HubCheckpointsTest {
         HubException repo = assertThrows(HubException.class,
                 () -> HubCheckpoints.resolve("acme/nope", settings(), ProgressListener.NONE));
         assertEquals(HubException.Reason.NOT_FOUND, repo.reason());
-        assertTrue(repo.getMessage().contains("repository acme/nope not found") && repo.getMessage().contains("404"),
+        assertTrue(repo.getMessage().contains("repository acme/nope not found") && repo.getMessage().contains("404")
+                && repo.getMessage().contains("there is no folder"),
                 repo.getMessage());
         HubException rev = assertThrows(HubException.class,
                 () -> HubCheckpoints.resolve("acme/tiny@v9", settings(), ProgressListener.NONE));
