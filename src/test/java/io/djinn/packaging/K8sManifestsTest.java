@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.djinn.config.DjinnConfig;
+import io.djinn.hub.RepoRef;
 import io.fabric8.knative.serving.v1.Service;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
@@ -69,7 +70,7 @@ class K8sManifestsTest {
     private static final Set<String> EXTENSION_PROPERTIES = Set.of("quarkus.redis.hosts");
 
     @ParameterizedTest
-    @ValueSource(strings = {"cpu", "gpu", "knative"})
+    @ValueSource(strings = {"cpu", "gpu", "knative", "hub"})
     void overlayRendersToValidObjectsThatMatchTheApplication(String overlay) throws Exception {
         List<HasMetadata> objects = new ArrayList<>();
         for (ObjectNode node : Kustomize.build(K8S.resolve("overlays").resolve(overlay))) {
@@ -164,12 +165,50 @@ class K8sManifestsTest {
                         name + " matches no property of DjinnConfig, application.properties or " + EXTENSION_PROPERTIES);
             }
         }
-        assertTrue(r.env(c).get("DJINN_MODEL_PATH").startsWith(c.getVolumeMounts().stream()
-                .filter(m -> m.getName().equals("models")).findFirst().orElseThrow().getMountPath()),
-                "the model comes from the models volume");
+        String modelPath = r.env(c).get("DJINN_MODEL_PATH");
+        if (RepoRef.parse(modelPath, RepoRef.DEFAULT_REVISION).isPresent()) {
+            checkHubModel(r, pod, podLabels, c);
+        } else {
+            assertTrue(modelPath.startsWith(c.getVolumeMounts().stream()
+                    .filter(m -> m.getName().equals("models")).findFirst().orElseThrow().getMountPath()),
+                    "the model comes from the models volume");
+        }
         assertTrue(c.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/tmp")), "/tmp is writable");
         assertTrue(c.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals(r.env(c).get("DJL_CACHE_DIR"))),
                 "DJL's cache is writable");
+    }
+
+    /**
+     * A model by repository id: the hub cache is a writable volume that outlives the pod, the token comes from a
+     * Secret that exists, Djinn may reach the Hub over HTTPS, and readiness waits long enough for a download.
+     */
+    private static void checkHubModel(Rendered r, PodSpec pod, Map<String, String> podLabels, Container c) {
+        Map<String, String> env = r.env(c);
+        String cache = env.containsKey("HF_HUB_CACHE") ? env.get("HF_HUB_CACHE") : env.get("HF_HOME") + "/hub";
+        var mount = c.getVolumeMounts().stream().filter(m -> cache.startsWith(m.getMountPath() + "/")
+                || cache.equals(m.getMountPath())).findFirst()
+                .orElseThrow(() -> new AssertionError("the hub cache " + cache + " is on no volume"));
+        assertFalse(Boolean.TRUE.equals(mount.getReadOnly()), "the hub cache is written");
+        Volume volume = pod.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst()
+                .orElseThrow();
+        assertNotNull(volume.getPersistentVolumeClaim(), "the cache outlives the pod, or every start downloads again");
+        assertTrue(pod.getVolumes().stream().noneMatch(v -> v.getName().equals("models")), "no unused model volume");
+        assertTrue(r.all(PersistentVolumeClaim.class).stream().noneMatch(p -> p.getMetadata().getName()
+                .equals("djinn-models")));
+        var token = c.getEnv().stream().filter(e -> e.getName().equals("HF_TOKEN")).findFirst()
+                .orElseThrow(() -> new AssertionError("HF_TOKEN for gated models"));
+        var ref = token.getValueFrom().getSecretKeyRef();
+        assertNotNull(ref, "the token comes from a Secret, not from the manifest");
+        assertTrue(r.named(Secret.class, ref.getName()).getStringData().containsKey(ref.getKey()));
+        assertTrue(r.all(NetworkPolicy.class).stream()
+                .filter(np -> podLabels.entrySet().containsAll(np.getSpec().getPodSelector().getMatchLabels().entrySet()))
+                .flatMap(np -> np.getSpec().getEgress().stream())
+                .anyMatch(rule -> rule.getPorts().stream().anyMatch(p -> p.getPort().getIntVal() != null
+                        && p.getPort().getIntVal() == 443 && "TCP".equals(p.getProtocol()))),
+                "the network policy lets Djinn reach the Hub on 443");
+        Probe startup = c.getStartupProbe();
+        assertTrue(startup.getPeriodSeconds() * startup.getFailureThreshold() >= 1800,
+                "a large download gets at least 30 minutes before the kubelet gives up");
     }
 
     /** What every pod here must be: non-root, read-only root, resources set, references resolved. */

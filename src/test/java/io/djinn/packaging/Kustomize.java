@@ -15,7 +15,8 @@ import java.util.Set;
 
 /**
  * A renderer for the subset of kustomize that {@code k8s/} uses (there is no kustomize binary here): resources
- * (files and directories), strategic-merge patches (lists of named items merged by name, {@code $patch: delete}),
+ * (files and directories), strategic-merge patches (lists of named items merged by name, {@code $patch: delete} of
+ * an object or of a named list item),
  * images and labels. Any other kustomization field fails the render, so the manifests cannot drift beyond what this
  * renderer understands.
  */
@@ -99,12 +100,20 @@ final class Kustomize {
                     && MERGE_BY_NAME.contains(e.getKey())) {
                 for (JsonNode item : wa) {
                     ObjectNode match = null;
-                    for (JsonNode h : ha) {
-                        if (h.path("name").equals(item.path("name"))) {
-                            match = (ObjectNode) h;
+                    int at = -1;
+                    for (int i = 0; i < ha.size(); i++) {
+                        if (ha.get(i).path("name").equals(item.path("name"))) {
+                            match = (ObjectNode) ha.get(i);
+                            at = i;
                         }
                     }
-                    if (match != null) {
+                    if ("delete".equals(item.path("$patch").asText())) {
+                        if (match == null) {
+                            throw new IllegalArgumentException("$patch: delete of a missing " + e.getKey() + " item "
+                                    + item.path("name").asText());
+                        }
+                        ha.remove(at);
+                    } else if (match != null) {
                         merge(match, (ObjectNode) item);
                     } else {
                         ha.add(item.deepCopy());
