@@ -89,10 +89,38 @@ final class BlobDownloader {
         Path part = cache.incomplete(meta.etag());
         Files.createDirectories(part.getParent());
         ContentCheck check = ContentCheck.of(file, size);
+        long kept = fill(part, check, file, meta, size);
+        Optional<String> wrong = check.mismatch();
+        if (wrong.isPresent() && kept > 0) {
+            // the part kept from an earlier attempt may be what is wrong: once more, from the first byte
+            LOG.warnf("%s of %s did not verify after resuming at byte %d; downloading it again from the start",
+                    file.name(), ref.repoId(), kept);
+            Files.deleteIfExists(part);
+            progress.present(-size);
+            check = ContentCheck.of(file, size);
+            fill(part, check, file, meta, size);
+            wrong = check.mismatch();
+        }
+        if (wrong.isPresent()) {
+            Files.deleteIfExists(part);
+            throw new HubException("the download of " + file.name() + " of " + ref.repoId() + " (commit " + commit
+                    + ") is corrupt: its " + check.what() + " is " + wrong.get() + " where the Hub's metadata says "
+                    + check.expected() + ". It was deleted and nothing was loaded; start again, and if it repeats, "
+                    + "something between this machine and " + meta.location().getHost() + " alters the data.");
+        }
+        HubCache.move(part, blob);
+    }
+
+    /**
+     * Brings the part file to {@code size} bytes, resuming from what it holds and after every dropped connection;
+     * returns how many bytes it held to begin with.
+     */
+    private long fill(Path part, ContentCheck check, RepoInfo.RepoFile file, HubClient.FileMeta meta, long size)
+            throws IOException {
         try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
             Part p = new Part(ch, check, size, file.name());
-            p.resumeFrom(ch.size());
+            long kept = p.resumeFrom(ch.size());
             int failures = 0;
             while (p.position < size) {
                 long before = p.position;
@@ -130,16 +158,8 @@ final class BlobDownloader {
                 pause(failures);
             }
             ch.force(true);
+            return kept;
         }
-        Optional<String> wrong = check.mismatch();
-        if (wrong.isPresent()) {
-            Files.deleteIfExists(part);
-            throw new HubException("the download of " + file.name() + " of " + ref.repoId() + " (commit " + commit
-                    + ") is corrupt: its " + check.what() + " is " + wrong.get() + " where the Hub's metadata says "
-                    + check.expected() + ". It was deleted and nothing was loaded; start again, and if it repeats, "
-                    + "something between this machine and " + meta.location().getHost() + " alters the data.");
-        }
-        HubCache.move(part, blob);
     }
 
     private void pause(int failures) throws InterruptedIOException {
@@ -174,8 +194,8 @@ final class BlobDownloader {
             this.name = name;
         }
 
-        /** Keeps what an earlier attempt (or an earlier run) wrote, re-hashing it. */
-        void resumeFrom(long length) throws IOException {
+        /** Keeps what an earlier attempt (or an earlier run) wrote, re-hashing it; returns the length kept. */
+        long resumeFrom(long length) throws IOException {
             if (length > size) {
                 ch.truncate(0);
                 length = 0;
@@ -195,6 +215,7 @@ final class BlobDownloader {
             }
             position = length;
             progress.present(length);
+            return length;
         }
 
         @Override

@@ -53,7 +53,8 @@ public final class HubCheckpoints {
             return Path.of(pathOrRepo);
         }
         RepoRef ref = repository(pathOrRepo, settings).orElseThrow(() -> new HubException("djinn.model.path "
-                + pathOrRepo + " is neither a folder nor a Hugging Face repository id (org/name or org/name@revision)"));
+                + pathOrRepo + " is neither a folder nor a Hugging Face repository id (org/name or "
+                + "org/name@revision)"));
         return new HubCheckpoints(ref, settings, listener).resolve();
     }
 

@@ -47,8 +47,8 @@ public record HubSettings(String endpoint, Path cacheDir, Optional<String> token
 
     /**
      * Djinn's own settings first, then huggingface_hub's environment variables and defaults: endpoint
-     * {@code HF_ENDPOINT} (default {@value #DEFAULT_ENDPOINT}); cache {@code HF_HUB_CACHE}, {@code HUGGINGFACE_HUB_CACHE},
-     * {@code HF_HOME/hub}, {@code XDG_CACHE_HOME/huggingface/hub}, {@code ~/.cache/huggingface/hub}; token
+     * {@code HF_ENDPOINT} (default {@value #DEFAULT_ENDPOINT}); cache {@code HF_HUB_CACHE},
+     * {@code HUGGINGFACE_HUB_CACHE}, {@code HF_HOME/hub}, {@code XDG_CACHE_HOME/huggingface/hub}, {@code ~/.cache/huggingface/hub}; token
      * {@code HF_TOKEN}, {@code HUGGING_FACE_HUB_TOKEN}, then the file {@code huggingface-cli login} writes
      * ({@code HF_TOKEN_PATH}, default {@code HF_HOME/token}); offline {@code HF_HUB_OFFLINE} or
      * {@code TRANSFORMERS_OFFLINE} set to 1, ON, YES or TRUE.
@@ -59,7 +59,8 @@ public record HubSettings(String endpoint, Path cacheDir, Optional<String> token
                 .orElseGet(() -> env(env, "XDG_CACHE_HOME").map(p -> expand(p, home))
                         .orElse(home.resolve(".cache")).resolve("huggingface"));
         Path cache = cacheDir.map(p -> expand(p, home))
-                .or(() -> env(env, "HF_HUB_CACHE").or(() -> env(env, "HUGGINGFACE_HUB_CACHE")).map(p -> expand(p, home)))
+                .or(() -> env(env, "HF_HUB_CACHE").or(() -> env(env, "HUGGINGFACE_HUB_CACHE"))
+                        .map(p -> expand(p, home)))
                 .orElse(hfHome.resolve("hub"));
         String source = "djinn.model.hf-token";
         Optional<String> t = token.filter(s -> !s.isBlank());

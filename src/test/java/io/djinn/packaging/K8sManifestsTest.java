@@ -201,7 +201,8 @@ class K8sManifestsTest {
         assertNotNull(ref, "the token comes from a Secret, not from the manifest");
         assertTrue(r.named(Secret.class, ref.getName()).getStringData().containsKey(ref.getKey()));
         assertTrue(r.all(NetworkPolicy.class).stream()
-                .filter(np -> podLabels.entrySet().containsAll(np.getSpec().getPodSelector().getMatchLabels().entrySet()))
+                .filter(np -> podLabels.entrySet()
+                        .containsAll(np.getSpec().getPodSelector().getMatchLabels().entrySet()))
                 .flatMap(np -> np.getSpec().getEgress().stream())
                 .anyMatch(rule -> rule.getPorts().stream().anyMatch(p -> p.getPort().getIntVal() != null
                         && p.getPort().getIntVal() == 443 && "TCP".equals(p.getProtocol()))),
