@@ -13,7 +13,6 @@ import java.net.http.HttpResponse.BodySubscribers;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,11 +34,6 @@ import java.util.function.BooleanSupplier;
  */
 final class HubClient implements AutoCloseable {
 
-    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    /** Until a response's headers arrive. */
-    static final Duration HEADERS_TIMEOUT = Duration.ofSeconds(30);
-    /** A body that sends nothing for this long is given up (and resumed by the caller). */
-    static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int MAX_REDIRECTS = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String USER_AGENT = "djinn; java/" + Runtime.version().feature();
@@ -51,7 +45,7 @@ final class HubClient implements AutoCloseable {
     HubClient(HubSettings settings) {
         this.settings = settings;
         this.endpoint = URI.create(settings.endpoint() + "/");
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(settings.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
@@ -136,25 +130,24 @@ final class HubClient implements AutoCloseable {
                 b.header("Range", "bytes=" + offset + "-");
             }
             AtomicLong activity = new AtomicLong(System.nanoTime());
-            FileSink[] sink = new FileSink[1];
+            Body body = new Body();
             BodyHandler<Void> handler = info -> {
                 int status = info.statusCode();
                 if (status == 200 || status == 206) {
                     long start = status == 206 ? rangeStart(info.headers().firstValue("Content-Range")) : 0;
-                    sink[0] = new FileSink(start, receiver, activity);
-                    return BodySubscribers.fromSubscriber(sink[0]);
+                    return BodySubscribers.fromSubscriber(body.attach(new FileSink(start, receiver, activity)));
                 }
                 return BodySubscribers.discarding();
             };
-            HttpResponse<Void> r = await(http.sendAsync(b.build(), handler), activity, cancelled, sink);
+            HttpResponse<Void> r = await(http.sendAsync(b.build(), handler), activity, cancelled, body);
             if (r.statusCode() / 100 == 3 && r.headers().firstValue("Location").isPresent()) {
                 uri = r.uri().resolve(r.headers().firstValue("Location").get());
                 continue;
             }
             if (r.statusCode() == 200 || r.statusCode() == 206) {
-                if (r.statusCode() == 206 && sink[0].start != offset) {
+                if (r.statusCode() == 206 && body.sink.start != offset) {
                     throw new HubException(uri + " answered a range from byte " + offset + " with one from byte "
-                            + sink[0].start);
+                            + body.sink.start);
                 }
                 return;
             }
@@ -180,7 +173,7 @@ final class HubClient implements AutoCloseable {
             HttpResponse<T> r;
             try {
                 r = await(http.sendAsync(request(u, method).build(), handler), new AtomicLong(System.nanoTime()),
-                        () -> false, new FileSink[1]);
+                        () -> false, new Body());
             } catch (HubException e) {
                 throw e;
             } catch (IOException e) {
@@ -200,7 +193,7 @@ final class HubClient implements AutoCloseable {
     }
 
     private HttpRequest.Builder request(URI uri, String method) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(HEADERS_TIMEOUT)
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(settings.timeout())
                 .method(method, HttpRequest.BodyPublishers.noBody())
                 .header("User-Agent", USER_AGENT)
                 // the real size of a file, not of a compressed body
@@ -213,33 +206,34 @@ final class HubClient implements AutoCloseable {
 
     /**
      * Waits for a response without trusting the network to end it: a body that delivers nothing for
-     * {@link #STALL_NANOS}, or a cancellation, aborts the exchange.
+     * the settings' timeout, or a cancellation, aborts the exchange.
      */
-    private static <T> HttpResponse<T> await(CompletableFuture<HttpResponse<T>> f, AtomicLong activity,
-            BooleanSupplier cancelled, FileSink[] sink) throws IOException {
+    private <T> HttpResponse<T> await(CompletableFuture<HttpResponse<T>> f, AtomicLong activity,
+            BooleanSupplier cancelled, Body body) throws IOException {
         while (true) {
             try {
                 return f.get(200, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                if (sink[0] != null && sink[0].failure != null) {
+                Throwable refused = body.failure();
+                if (refused != null) {
                     // the receiver refused the body (a write failed, too many bytes): the exchange is cancelled
-                    abort(f, sink);
-                    throw sink[0].failure instanceof IOException io ? io : new IOException(sink[0].failure);
+                    body.abort(f);
+                    throw refused instanceof IOException io ? io : new IOException(refused);
                 }
                 if (cancelled.getAsBoolean()) {
-                    abort(f, sink);
+                    body.abort(f);
                     throw new InterruptedIOException("download cancelled");
                 }
-                if (System.nanoTime() - activity.get() > STALL_NANOS) {
-                    abort(f, sink);
-                    throw new HttpTimeoutException("no data for " + TimeUnit.NANOSECONDS.toSeconds(STALL_NANOS) + " s");
+                if (System.nanoTime() - activity.get() > settings.timeout().toNanos()) {
+                    body.abort(f);
+                    throw new HttpTimeoutException("no data for " + settings.timeout().toMillis() + " ms");
                 }
             } catch (InterruptedException e) {
-                abort(f, sink);
+                body.abort(f);
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted");
             } catch (ExecutionException e) {
-                Throwable cause = sink[0] != null && sink[0].failure != null ? sink[0].failure : e.getCause();
+                Throwable cause = body.failure() != null ? body.failure() : e.getCause();
                 if (cause instanceof IOException io) {
                     throw io;
                 }
@@ -248,11 +242,35 @@ final class HubClient implements AutoCloseable {
         }
     }
 
-    private static void abort(CompletableFuture<?> f, FileSink[] sink) {
-        if (sink[0] != null) {
-            sink[0].stop();
+    /**
+     * The body subscriber of one exchange, once the headers have chosen one. Aborting stops it for good, also when the
+     * headers arrive only after the abort: no write of an abandoned exchange lands after the caller moved on.
+     */
+    private static final class Body {
+        private volatile FileSink sink;
+        private volatile boolean aborted;
+
+        FileSink attach(FileSink s) {
+            sink = s;
+            if (aborted) {
+                s.stop();
+            }
+            return s;
         }
-        f.cancel(true);
+
+        Throwable failure() {
+            FileSink s = sink;
+            return s == null ? null : s.failure;
+        }
+
+        void abort(CompletableFuture<?> f) {
+            aborted = true;
+            FileSink s = sink;
+            if (s != null) {
+                s.stop();
+            }
+            f.cancel(true);
+        }
     }
 
     /** The message a user can act on, for an HTTP error of the model API or of a file. */

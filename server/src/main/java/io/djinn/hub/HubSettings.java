@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -15,11 +16,15 @@ import java.util.Set;
  * exactly as huggingface_hub reads it, so a cache and a token set up for Python tools are found.
  *
  * @param tokenSource where the token came from (a setting's or variable's name, or the token file), for messages
+ * @param timeout     how long the Hub may stay silent (no answer, no byte of a body) before a request is given up;
+ *                    a download given up this way is resumed
  */
 public record HubSettings(String endpoint, Path cacheDir, Optional<String> token, String tokenSource, boolean offline,
-        Optional<String> revision) {
+        Optional<String> revision, Duration timeout) {
 
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
+    /** huggingface_hub's default for HF_HUB_DOWNLOAD_TIMEOUT. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     private static final Set<String> TRUE = Set.of("1", "ON", "YES", "TRUE");
 
     public HubSettings {
@@ -30,19 +35,23 @@ public record HubSettings(String endpoint, Path cacheDir, Optional<String> token
 
     /** Settings for tests and tools: no token, online, the default revision. */
     public static HubSettings of(String endpoint, Path cacheDir) {
-        return new HubSettings(endpoint, cacheDir, Optional.empty(), "none", false, Optional.empty());
+        return new HubSettings(endpoint, cacheDir, Optional.empty(), "none", false, Optional.empty(), DEFAULT_TIMEOUT);
     }
 
     public HubSettings withToken(String token, String source) {
-        return new HubSettings(endpoint, cacheDir, Optional.ofNullable(token), source, offline, revision);
+        return new HubSettings(endpoint, cacheDir, Optional.ofNullable(token), source, offline, revision, timeout);
     }
 
     public HubSettings withOffline(boolean offline) {
-        return new HubSettings(endpoint, cacheDir, token, tokenSource, offline, revision);
+        return new HubSettings(endpoint, cacheDir, token, tokenSource, offline, revision, timeout);
     }
 
     public HubSettings withRevision(String revision) {
-        return new HubSettings(endpoint, cacheDir, token, tokenSource, offline, Optional.ofNullable(revision));
+        return new HubSettings(endpoint, cacheDir, token, tokenSource, offline, Optional.ofNullable(revision), timeout);
+    }
+
+    public HubSettings withTimeout(Duration timeout) {
+        return new HubSettings(endpoint, cacheDir, token, tokenSource, offline, revision, timeout);
     }
 
     /**
@@ -51,7 +60,8 @@ public record HubSettings(String endpoint, Path cacheDir, Optional<String> token
      * {@code HUGGINGFACE_HUB_CACHE}, {@code HF_HOME/hub}, {@code XDG_CACHE_HOME/huggingface/hub}, {@code ~/.cache/huggingface/hub}; token
      * {@code HF_TOKEN}, {@code HUGGING_FACE_HUB_TOKEN}, then the file {@code huggingface-cli login} writes
      * ({@code HF_TOKEN_PATH}, default {@code HF_HOME/token}); offline {@code HF_HUB_OFFLINE} or
-     * {@code TRANSFORMERS_OFFLINE} set to 1, ON, YES or TRUE.
+     * {@code TRANSFORMERS_OFFLINE} set to 1, ON, YES or TRUE; timeout {@code HF_HUB_DOWNLOAD_TIMEOUT} seconds
+     * (default 10).
      */
     public static HubSettings of(Optional<String> endpoint, Optional<String> cacheDir, Optional<String> token,
             Optional<Boolean> offline, Optional<String> revision, Map<String, String> env, Path home) {
@@ -78,11 +88,25 @@ public record HubSettings(String endpoint, Path cacheDir, Optional<String> token
         boolean off = offline.orElseGet(() -> env(env, "HF_HUB_OFFLINE").or(() -> env(env, "TRANSFORMERS_OFFLINE"))
                 .map(v -> TRUE.contains(v.strip().toUpperCase(Locale.ROOT))).orElse(false));
         String ep = endpoint.filter(s -> !s.isBlank()).or(() -> env(env, "HF_ENDPOINT")).orElse(DEFAULT_ENDPOINT);
-        return new HubSettings(ep, cache, t, t.isPresent() ? source : "none", off, revision);
+        Duration timeout = env(env, "HF_HUB_DOWNLOAD_TIMEOUT").map(HubSettings::seconds).orElse(DEFAULT_TIMEOUT);
+        return new HubSettings(ep, cache, t, t.isPresent() ? source : "none", off, revision, timeout);
     }
 
     private static Optional<String> env(Map<String, String> env, String name) {
         return Optional.ofNullable(env.get(name)).map(String::strip).filter(s -> !s.isEmpty());
+    }
+
+    private static Duration seconds(String v) {
+        try {
+            double s = Double.parseDouble(v);
+            if (s > 0) {
+                return Duration.ofMillis((long) (s * 1000));
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("HF_HUB_DOWNLOAD_TIMEOUT must be a positive number of seconds, not '" + v
+                + "'");
     }
 
     private static Path expand(String p, Path home) {
@@ -113,6 +137,6 @@ public record HubSettings(String endpoint, Path cacheDir, Optional<String> token
     public String toString() {
         return "HubSettings[endpoint=" + endpoint + ", cacheDir=" + cacheDir + ", token="
                 + (token.isPresent() ? "<from " + tokenSource + ">" : "none") + ", offline=" + offline
-                + ", revision=" + revision.orElse("(default)") + "]";
+                + ", revision=" + revision.orElse("(default)") + ", timeout=" + timeout + "]";
     }
 }

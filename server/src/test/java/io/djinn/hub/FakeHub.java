@@ -57,6 +57,7 @@ public final class FakeHub implements AutoCloseable {
     private final Map<String, Repo> repos = new ConcurrentHashMap<>();
     private final Map<String, byte[]> lfsBlobs = new ConcurrentHashMap<>();
     private final Map<String, Long> dropAfter = new ConcurrentHashMap<>();
+    private final Map<String, Long> stallAfter = new ConcurrentHashMap<>();
     private final Set<String> corrupt = ConcurrentHashMap.newKeySet();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private volatile CountDownLatch release = new CountDownLatch(1);
@@ -127,6 +128,11 @@ public final class FakeHub implements AutoCloseable {
     /** The next body of {@code file} stops after {@code bytes} bytes and the connection is closed. */
     public void dropOnce(String file, long bytes) {
         dropAfter.put(file, bytes);
+    }
+
+    /** The next body of {@code file} sends nothing more after {@code bytes} bytes, keeping the connection open. */
+    public void stallOnce(String file, long bytes) {
+        stallAfter.put(file, bytes);
     }
 
     /** Bodies of {@code file} have one byte flipped from now on (the listing keeps the true hashes). */
@@ -323,6 +329,17 @@ public final class FakeHub implements AutoCloseable {
         }
         ex.sendResponseHeaders(from > 0 ? 206 : 200, served.length - from);
         OutputStream out = ex.getResponseBody();
+        Long stall = stallAfter.remove(file);
+        if (stall != null && stall > from) {
+            out.write(served, from, (int) (stall - from));
+            out.flush();
+            try {
+                Thread.sleep(60_000); // until the client gives up and the server is stopped
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("stalled on purpose after " + stall + " bytes of " + file);
+        }
         Long drop = dropAfter.remove(file);
         if (drop != null && drop > from) {
             out.write(served, from, (int) (drop - from));

@@ -152,6 +152,22 @@ class HubCheckpointsTest {
     }
 
     @Test
+    void stalledBodyIsGivenUpAfterTheTimeoutAndResumed() throws Exception {
+        hub = new FakeHub();
+        hub.publish("acme/tiny", source);
+        byte[] weights = Files.readAllBytes(source.resolve("model.safetensors"));
+        long quarter = weights.length / 4;
+        hub.stallOnce("model.safetensors", quarter);
+
+        Path snapshot = HubCheckpoints.resolve("acme/tiny", settings().withTimeout(java.time.Duration.ofSeconds(1)),
+                ProgressListener.NONE);
+
+        assertEquals(List.of("null", "bytes=" + quarter + "-"), hub.requests().stream()
+                .filter(r -> r.server().equals("storage")).map(r -> String.valueOf(r.range())).toList());
+        assertArrayEquals(weights, Files.readAllBytes(snapshot.resolve("model.safetensors")));
+    }
+
+    @Test
     void partFileOfAnEarlierRunIsResumed() throws Exception {
         hub = new FakeHub();
         hub.publish("acme/tiny", source);
@@ -441,6 +457,10 @@ class HubCheckpointsTest {
         assertEquals("djinn.model.hf-token", djinn.tokenSource());
         assertTrue(djinn.offline());
         assertEquals(Optional.of("v2"), djinn.revision());
+        assertEquals(java.time.Duration.ofSeconds(10), djinn.timeout(), "huggingface_hub's default");
+        env.put("HF_HUB_DOWNLOAD_TIMEOUT", "2.5");
+        assertEquals(java.time.Duration.ofMillis(2500),
+                HubSettings.of(none, none, none, Optional.empty(), none, env, home).timeout());
     }
 
     /** Logits of a fixed prompt, through the real model. */
