@@ -111,7 +111,7 @@ final class HubClient implements AutoCloseable {
             throw new HubException(uri + " answered without " + (etag.isEmpty() ? "an ETag" : "X-Repo-Commit")
                     + ": is " + settings.endpoint() + " a Hugging Face Hub (or is a proxy rewriting its headers)?");
         }
-        URI location = redirect ? r.uri().resolve(header(r, "Location").orElseThrow(
+        URI location = redirect ? follow(r.uri(), header(r, "Location").orElseThrow(
                 () -> new HubException(uri + " redirected without a Location"))) : r.uri();
         return new FileMeta(etag.get(), size, served, location);
     }
@@ -141,7 +141,7 @@ final class HubClient implements AutoCloseable {
             };
             HttpResponse<Void> r = await(http.sendAsync(b.build(), handler), activity, cancelled, body);
             if (r.statusCode() / 100 == 3 && r.headers().firstValue("Location").isPresent()) {
-                uri = r.uri().resolve(r.headers().firstValue("Location").get());
+                uri = follow(r.uri(), r.headers().firstValue("Location").get());
                 continue;
             }
             if (r.statusCode() == 200 || r.statusCode() == 206) {
@@ -183,7 +183,7 @@ final class HubClient implements AutoCloseable {
             if (r.statusCode() / 100 != 3 || location.isEmpty()) {
                 return r;
             }
-            URI next = r.uri().resolve(location.get());
+            URI next = follow(r.uri(), location.get());
             if (!sameAuthority(next, endpoint)) {
                 return r;
             }
@@ -356,6 +356,15 @@ final class HubClient implements AutoCloseable {
             }
         }
         return sb.toString();
+    }
+
+    /** Where a redirect points, relative to the URL that answered it. */
+    private static URI follow(URI from, String location) throws HubException {
+        try {
+            return from.resolve(location.strip());
+        } catch (IllegalArgumentException e) {
+            throw new HubException(from + " redirected to an invalid URL: " + location, e);
+        }
     }
 
     private static boolean sameAuthority(URI a, URI b) {
