@@ -121,12 +121,14 @@ final class BlobDownloader {
                 StandardOpenOption.WRITE)) {
             Part p = new Part(ch, check, size, file.name());
             long kept = p.resumeFrom(ch.size());
+            java.net.URI location = meta.location();
+            boolean relocated = false;
             int failures = 0;
             while (p.position < size) {
                 long before = p.position;
                 IOException error;
                 try {
-                    client.get(ref, file.name(), meta.location(), p.position, p, cancelled);
+                    client.get(ref, file.name(), location, p.position, p, cancelled);
                     error = new IOException("the body ended early");
                 } catch (InterruptedIOException e) {
                     throw e;
@@ -137,7 +139,13 @@ final class BlobDownloader {
                         throw e;
                     }
                     if (e.reason() != HubException.Reason.UNREACHABLE) {
-                        throw e;
+                        if (relocated) {
+                            throw e;
+                        }
+                        // a storage URL signed for a while may have expired: ask the Hub for a fresh one, once
+                        relocated = true;
+                        location = client.head(ref, commit, file.name()).location();
+                        continue;
                     }
                     error = e;
                 } catch (IOException e) {

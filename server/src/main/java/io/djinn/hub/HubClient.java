@@ -280,6 +280,16 @@ final class HubClient implements AutoCloseable {
         String detail = header(r, "X-Error-Message").map(m -> ": " + m).orElse("");
         String page = settings.endpoint() + "/" + ref.repoId();
         String what = file == null ? ref.repoId() : file + " of " + ref.repoId();
+        if (!sameAuthority(r.uri(), endpoint)) {
+            // the storage host a redirect pointed at, not the Hub: its URLs are signed and expire
+            HubException.Reason reason = status == 401 || status == 403 ? HubException.Reason.DENIED
+                    : status == 404 ? HubException.Reason.NOT_FOUND
+                    : status == 429 || status / 100 == 5 ? HubException.Reason.UNREACHABLE
+                    : HubException.Reason.INVALID;
+            return new HubException(reason, "the storage host " + r.uri().getHost() + " answered HTTP " + status
+                    + " for " + what + " (its link from the Hub may have expired; a new start asks for a fresh one)",
+                    null);
+        }
         if (code.equals("RevisionNotFound")) {
             return new HubException(HubException.Reason.REVISION_NOT_FOUND, "revision '" + ref.revision()
                     + "' not found in " + ref.repoId() + " on " + settings.endpoint() + " (HTTP " + status + detail

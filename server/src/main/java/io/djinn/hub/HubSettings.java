@@ -47,7 +47,8 @@ public record HubSettings(String endpoint, Path cacheDir, Optional<String> token
     }
 
     public HubSettings withRevision(String revision) {
-        return new HubSettings(endpoint, cacheDir, token, tokenSource, offline, Optional.ofNullable(revision), timeout);
+        return new HubSettings(endpoint, cacheDir, token, tokenSource, offline, Optional.ofNullable(revision),
+                timeout);
     }
 
     public HubSettings withTimeout(Duration timeout) {
@@ -57,8 +58,9 @@ public record HubSettings(String endpoint, Path cacheDir, Optional<String> token
     /**
      * Djinn's own settings first, then huggingface_hub's environment variables and defaults: endpoint
      * {@code HF_ENDPOINT} (default {@value #DEFAULT_ENDPOINT}); cache {@code HF_HUB_CACHE},
-     * {@code HUGGINGFACE_HUB_CACHE}, {@code HF_HOME/hub}, {@code XDG_CACHE_HOME/huggingface/hub}, {@code ~/.cache/huggingface/hub}; token
-     * {@code HF_TOKEN}, {@code HUGGING_FACE_HUB_TOKEN}, then the file {@code huggingface-cli login} writes
+     * {@code HUGGINGFACE_HUB_CACHE}, {@code HF_HOME/hub}, {@code XDG_CACHE_HOME/huggingface/hub},
+     * {@code ~/.cache/huggingface/hub}; token {@code HF_TOKEN}, {@code HUGGING_FACE_HUB_TOKEN}, then the file
+     * {@code huggingface-cli login} writes
      * ({@code HF_TOKEN_PATH}, default {@code HF_HOME/token}); offline {@code HF_HUB_OFFLINE} or
      * {@code TRANSFORMERS_OFFLINE} set to 1, ON, YES or TRUE; timeout {@code HF_HUB_DOWNLOAD_TIMEOUT} seconds
      * (default 10).

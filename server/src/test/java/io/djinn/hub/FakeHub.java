@@ -59,6 +59,7 @@ public final class FakeHub implements AutoCloseable {
     private final Map<String, Long> dropAfter = new ConcurrentHashMap<>();
     private final Map<String, Long> stallAfter = new ConcurrentHashMap<>();
     private final Set<String> corrupt = ConcurrentHashMap.newKeySet();
+    private final Set<String> expired = ConcurrentHashMap.newKeySet();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private volatile CountDownLatch release = new CountDownLatch(1);
     private volatile int gatherBodies;
@@ -133,6 +134,11 @@ public final class FakeHub implements AutoCloseable {
     /** The next body of {@code file} sends nothing more after {@code bytes} bytes, keeping the connection open. */
     public void stallOnce(String file, long bytes) {
         stallAfter.put(file, bytes);
+    }
+
+    /** The storage answers the next request for {@code file} with 403, as for a signed link that expired. */
+    public void expireOnce(String file) {
+        expired.add(file);
     }
 
     /** Bodies of {@code file} have one byte flipped from now on (the listing keeps the true hashes). */
@@ -287,6 +293,10 @@ public final class FakeHub implements AutoCloseable {
             }
             String query = ex.getRequestURI().getQuery();
             String file = query != null && query.startsWith("file=") ? query.substring(5) : "";
+            if (expired.remove(file)) {
+                send(ex, 403, Map.of(), "Request has expired".getBytes(StandardCharsets.UTF_8));
+                return;
+            }
             ex.getResponseHeaders().set("ETag", "\"" + sha256(bytes) + "\"");
             body(ex, file, bytes, true);
         }

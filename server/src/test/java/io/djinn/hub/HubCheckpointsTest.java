@@ -168,6 +168,20 @@ class HubCheckpointsTest {
     }
 
     @Test
+    void anExpiredStorageLinkIsAskedForAgain() throws Exception {
+        hub = new FakeHub();
+        String commit = hub.publish("acme/tiny", source);
+        hub.expireOnce("model.safetensors");
+
+        Path snapshot = HubCheckpoints.resolve("acme/tiny", settings(), ProgressListener.NONE);
+
+        assertEquals(2, hub.requests().stream().filter(r -> r.method().equals("HEAD")
+                && r.path().equals("/acme/tiny/resolve/" + commit + "/model.safetensors")).count());
+        assertArrayEquals(Files.readAllBytes(source.resolve("model.safetensors")),
+                Files.readAllBytes(snapshot.resolve("model.safetensors")));
+    }
+
+    @Test
     void partFileOfAnEarlierRunIsResumed() throws Exception {
         hub = new FakeHub();
         hub.publish("acme/tiny", source);
