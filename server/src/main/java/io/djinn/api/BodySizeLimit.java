@@ -1,0 +1,72 @@
+package io.djinn.api;
+
+import io.djinn.common.ApiException;
+import io.djinn.common.Json;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Oversized bodies get a 413 in OpenAI's shape. Vert.x enforces {@code quarkus.http.limits.max-body-size} with a bare
+ * status and an empty body; a body that declares its length is refused here before a byte of it is read, and a
+ * chunked one is buffered here up to the limit, so that going past it fails the route with 413 and reaches this
+ * class's failure handler.
+ */
+@ApplicationScoped
+public class BodySizeLimit {
+
+    private final long maxBytes;
+    private final BodyHandler chunkedBodies;
+
+    public BodySizeLimit(@ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10M")
+            MemorySize maxBodySize) {
+        this.maxBytes = maxBodySize.asLongValue();
+        this.chunkedBodies = BodyHandler.create(false).setBodyLimit(maxBytes);
+    }
+
+    void install(@Observes Router router) {
+        router.route().order(Integer.MIN_VALUE).handler(this::checkDeclaredLength);
+        router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
+            if (ctx.statusCode() == 413 && !ctx.response().headWritten()) {
+                tooLarge(ctx);
+            } else {
+                ctx.next();
+            }
+        });
+    }
+
+    private void checkDeclaredLength(RoutingContext ctx) {
+        String declared = ctx.request().getHeader("Content-Length");
+        if (declared != null) {
+            long length;
+            try {
+                length = Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                length = -1;
+            }
+            if (length > maxBytes) {
+                tooLarge(ctx);
+                return;
+            }
+        } else if (ctx.request().headers().contains("Transfer-Encoding")) {
+            // No declared length: buffer up to the limit here (the REST layer then reads the buffered body), so that
+            // going past it fails this route with 413 and reaches the failure handler above.
+            chunkedBodies.handle(ctx);
+            return;
+        }
+        ctx.next();
+    }
+
+    private void tooLarge(RoutingContext ctx) {
+        ApiException e = new ApiException(413, "invalid_request_error", "request_too_large", null,
+                "The request body is larger than the server's limit of " + maxBytes + " bytes.", java.util.Map.of());
+        ctx.response().setStatusCode(413).putHeader("Content-Type", "application/json")
+                // The unread rest of the body would otherwise be taken as the next request on this connection.
+                .putHeader("Connection", "close")
+                .end(Json.write(e.body()));
+    }
+}

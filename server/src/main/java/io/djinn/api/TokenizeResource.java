@@ -1,0 +1,102 @@
+package io.djinn.api;
+
+import io.djinn.common.ApiException;
+import io.djinn.common.Json;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.djinn.engine.ServedModel;
+import io.djinn.serving.ModelHost;
+import io.djinn.tokenizer.Tokenizer;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.Response;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code POST /tokenize} and {@code /detokenize} (vLLM's endpoints): clients count tokens, benchmark tools align
+ * prompt lengths. Chat messages go through {@link ChatPrompts}, the same code chat completions use, so the count is
+ * exactly the {@code usage.prompt_tokens} a completion of the same messages reports.
+ */
+@Path("/")
+public class TokenizeResource {
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record TokenizeResponse(int count, @JsonProperty("max_model_len") int maxModelLen, int[] tokens,
+            @JsonProperty("token_strs") List<String> tokenStrs) {}
+
+    public record DetokenizeResponse(String prompt) {}
+
+    private final ModelHost host;
+    private final RequestParser parser;
+
+    public TokenizeResource(ModelHost host, RequestParser parser) {
+        this.host = host;
+        this.parser = parser;
+    }
+
+    @POST
+    @Path("tokenize")
+    @Blocking
+    public Response tokenize(byte[] body) {
+        TokenizeRequest req = parser.parse(body, TokenizeRequest.class, tree -> {});
+        ServedModel model = model(req.model());
+        if ((req.prompt() == null) == (req.messages() == null)) {
+            throw ApiException.invalidParam(req.prompt() == null ? "messages" : "prompt",
+                    "Send either 'prompt' or 'messages', not both and not neither.");
+        }
+        int[] tokens;
+        if (req.prompt() != null) {
+            tokens = model.tokenizer().encode(req.prompt());
+            // vLLM's default for plain prompts: the tokenizer's special tokens (BOS) are added.
+            if (!Boolean.FALSE.equals(req.addSpecialTokens())) {
+                tokens = ChatPrompts.withBos(tokens, model);
+            }
+        } else {
+            if (req.messages().isEmpty()) {
+                throw ApiException.invalidParam("messages", "'messages' must contain at least one message.");
+            }
+            tokens = ChatPrompts.build(req.promptSpec(), model).tokens();
+        }
+        List<String> strs = null;
+        if (Boolean.TRUE.equals(req.returnTokenStrs())) {
+            strs = new ArrayList<>(tokens.length);
+            for (int t : tokens) {
+                strs.add(model.tokenizer().tokenString(t));
+            }
+        }
+        return json(new TokenizeResponse(tokens.length, model.maxContext(), tokens, strs));
+    }
+
+    @POST
+    @Path("detokenize")
+    @Blocking
+    public Response detokenize(byte[] body) {
+        DetokenizeRequest req = parser.parse(body, DetokenizeRequest.class, tree -> {});
+        ServedModel model = model(req.model());
+        Tokenizer tokenizer = model.tokenizer();
+        int[] ids = new int[req.tokens().size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = req.tokens().get(i);
+            if (ids[i] >= tokenizer.vocabSize() || tokenizer.tokenString(ids[i]) == null) {
+                throw ApiException.invalidParam("tokens[" + i + "]", "'tokens[" + i + "]' is " + ids[i]
+                        + ", not a token id of this model's vocabulary [0, " + tokenizer.vocabSize() + ").");
+            }
+        }
+        return json(new DetokenizeResponse(tokenizer.decode(ids, false)));
+    }
+
+    private ServedModel model(String requested) {
+        ServedModel model = host.ready()
+                .orElseThrow(() -> ApiException.modelUnavailable(host.failure(), host.loading()));
+        if (requested != null && host.find(requested).isEmpty()) {
+            throw ApiException.modelNotFound(requested);
+        }
+        return model;
+    }
+
+    private static Response json(Object value) {
+        return Response.ok(Json.write(value), "application/json").build();
+    }
+}

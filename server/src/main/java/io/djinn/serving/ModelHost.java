@@ -1,0 +1,188 @@
+package io.djinn.serving;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
+import io.djinn.DjlEnvironment;
+import io.djinn.config.DjinnConfig;
+import io.djinn.engine.GenerationConfig;
+import io.djinn.engine.EngineSettings;
+import io.djinn.engine.InferenceEngine;
+import io.djinn.engine.ServedModel;
+import io.djinn.model.LlamaModel;
+import io.djinn.model.ModelConfig;
+import io.djinn.model.RuntimeChoice;
+import io.djinn.tokenizer.Tokenizer;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Owns the served model's lifecycle: loads it on its own thread at start-up (so health endpoints answer while it
+ * loads, and say what the loader does: a download's progress, the weights), from the checkpoint its
+ * {@link CheckpointSource} provides.
+ */
+@ApplicationScoped
+public class ModelHost {
+
+    private static final Logger LOG = Logger.getLogger(ModelHost.class);
+    static final int CPU_MAX_NUM_SEQS = 8;
+    static final int GPU_MAX_NUM_SEQS = 256;
+    static final int CPU_PREFILL_FIRST_TOKENS = 128;
+
+    private final DjinnConfig config;
+    private final EngineMetrics metrics;
+    private final CheckpointSource checkpoints;
+    private volatile ServedModel model;
+    private volatile Throwable failure;
+    /** What the loader is doing while no model serves (a download's progress, loading the weights). */
+    private volatile String loading;
+
+    public ModelHost(DjinnConfig config, EngineMetrics metrics, CheckpointSource checkpoints) {
+        this.config = config;
+        this.metrics = metrics;
+        this.checkpoints = checkpoints;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        Thread.ofPlatform().name("djinn-model-loader").daemon().start(() -> {
+            try {
+                model = load();
+            } catch (Throwable t) {
+                loadFailed(t);
+            }
+        });
+    }
+
+    void loadFailed(Throwable t) {
+        failure = t;
+        LOG.error("Model failed to load: " + t.getMessage(), t);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        close();
+    }
+
+    /**
+     * Stops serving and closes the model; sequences still running end with an error. Idempotent: the graceful
+     * shutdown calls it after the grace period, the ShutdownEvent observer again.
+     */
+    public synchronized void close() {
+        ServedModel m = model;
+        model = null;
+        if (m != null) {
+            m.close();
+        }
+    }
+
+    public Optional<ServedModel> ready() {
+        return Optional.ofNullable(model);
+    }
+
+    /** The served model when it is ready and {@code requested} is its id or one of its configured aliases. */
+    public Optional<ServedModel> find(String requested) {
+        return ready().filter(m -> m.id().equals(requested) || aliases().contains(requested));
+    }
+
+    /** Names besides the model's id that clients may send ({@code djinn.model.aliases}). */
+    public List<String> aliases() {
+        return config.model().aliases().orElse(List.of());
+    }
+
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    /** What the loader is doing, while the model neither serves nor has failed. */
+    public Optional<String> loading() {
+        return model == null && failure == null ? Optional.ofNullable(loading) : Optional.empty();
+    }
+
+    private ServedModel load() throws Exception {
+        DjlEnvironment.init();
+        long start = System.nanoTime();
+        Device device = device(config.model().device());
+        // Settings the first request would trip over are checked before loading (and before any download).
+        try {
+            io.djinn.toolcall.ToolCallFormat.resolve(config.model().toolCallFormat(), null);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("djinn.model.tool-call-format: " + e.getMessage() + ", auto or none");
+        }
+        if (!java.util.Set.of("auto", "none").contains(config.model().reasoningParser().trim())) {
+            throw new IllegalArgumentException("djinn.model.reasoning-parser must be auto or none, not '"
+                    + config.model().reasoningParser() + "'");
+        }
+        CheckpointSource.Checkpoint checkpoint = checkpoints.checkpoint(status -> loading = status);
+        Path dir = checkpoint.folder();
+        loading = "loading the weights from " + dir;
+        ModelConfig modelConfig = ModelConfig.read(dir);
+        DataType dtype = dtype(config.model().dtype(), device, modelConfig.torchDtype());
+        LOG.infof("Loading %s (%s, %d layers, hidden %d) from %s on %s as %s", modelConfig.architecture().hfName(),
+                modelConfig.architecture(), modelConfig.numHiddenLayers(), modelConfig.hiddenSize(), dir, device,
+                dtype);
+        LlamaModel lm = LlamaModel.load(dir, device, dtype);
+        Tokenizer tokenizer = Tokenizer.load(dir);
+        GenerationConfig generationConfig = GenerationConfig.read(dir);
+        int maxContext = config.engine().maxModelLen().orElse(Math.min(modelConfig.maxPositionEmbeddings(), 4096));
+        DjinnConfig.Engine e = config.engine();
+        int maxSeqs = e.maxNumSeqs().orElse(device.isGpu() ? GPU_MAX_NUM_SEQS : CPU_MAX_NUM_SEQS);
+        KvCacheSizing kv = kvCache(lm, device, maxSeqs, maxContext);
+        LOG.infof("KV cache: %d slots of %d tokens (%d tokens, %d MiB%s)", kv.slots(), maxContext,
+                (long) kv.slots() * maxContext, kv.bytes() >> 20,
+                kv.budgetBytes() < 0 ? "" : " of a " + (kv.budgetBytes() >> 20) + " MiB budget");
+        int prefillFirst = e.prefillFirstTokens().orElse(device.isGpu() ? 0 : CPU_PREFILL_FIRST_TOKENS);
+        InferenceEngine engine = new InferenceEngine(lm, NDManager.newBaseManager(device),
+                new EngineSettings(kv.slots(), maxContext, e.prefillChunk(), e.maxNumBatchedTokens(), prefillFirst,
+                        e.maxWaiting(), e.queueTimeout()), metrics);
+        metrics.attach(engine);
+        String id = config.model().name().orElse(checkpoint.modelId());
+        ServedModel served = new ServedModel(id, modelConfig, tokenizer, tokenizer.chatTemplate(), generationConfig,
+                engine);
+        LOG.infof("Model '%s' ready in %.2f s since start of loading (KV cache %d MiB for %d sequences of %d tokens)", id,
+                (System.nanoTime() - start) / 1e9, engine.cacheBytes() >> 20, kv.slots(),
+                maxContext);
+        return served;
+    }
+
+    /**
+     * KV-cache slots: max-num-seqs, fewer when the memory budget cannot hold them at the full context. The budget is
+     * kv-cache-mib when set, else on a GPU what gpu-memory-utilization leaves after the weights and a step's working
+     * memory, else none.
+     */
+    private KvCacheSizing kvCache(LlamaModel lm, Device device, int maxSeqs, int maxContext) {
+        DjinnConfig.Engine e = config.engine();
+        long perSlot = lm.cacheBytesPerSlot(maxContext);
+        if (e.kvCacheMib().isPresent()) {
+            int mib = e.kvCacheMib().getAsInt();
+            return KvCacheSizing.fit(maxSeqs, perSlot, (long) mib << 20, "djinn.engine.kv-cache-mib=" + mib);
+        }
+        if (!device.isGpu()) {
+            return KvCacheSizing.unbounded(maxSeqs, perSlot);
+        }
+        // blocks the load's temporaries left in libtorch's caching allocator go back to the device first
+        JniUtils.emptyCudaCache();
+        DeviceMemory.Info mem = DeviceMemory.query(device);
+        long workspace = lm.stepWorkspaceBytes(e.maxNumBatchedTokens(), maxSeqs, maxContext);
+        long budget = KvCacheSizing.gpuBudget(mem.free(), mem.total(), e.gpuMemoryUtilization(), workspace);
+        LOG.infof("%s: %d MiB free of %d MiB after the weights; gpu-memory-utilization %.2f, step working memory "
+                + "up to %d MiB", device, mem.free() >> 20, mem.total() >> 20, e.gpuMemoryUtilization(),
+                workspace >> 20);
+        return KvCacheSizing.fit(maxSeqs, perSlot, budget, "djinn.engine.gpu-memory-utilization="
+                + e.gpuMemoryUtilization() + " (" + (mem.free() >> 20) + " MiB free of " + (mem.total() >> 20)
+                + " MiB after the weights)");
+    }
+
+    static Device device(String name) {
+        return RuntimeChoice.device(name, "djinn.model.device");
+    }
+
+    static DataType dtype(String name, Device device, String checkpoint) {
+        return RuntimeChoice.dtype(name, device, checkpoint, "djinn.model.dtype");
+    }
+}

@@ -1,0 +1,144 @@
+package io.djinn.api;
+
+import io.djinn.common.Json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sends 100,000 malformed and adversarial bodies ({@link MalformedBodies}) to the running server. Every answer must
+ * come within the timeout, never be a 5xx or a 422, and be either a real completion or an OpenAI-shaped error.
+ */
+@QuarkusTest
+class RequestFuzzTest {
+
+    static final int BODIES = Integer.getInteger("fuzz.bodies", 100_000);
+    static final int CLIENTS = 4;
+
+    @TestHTTPResource("/v1/chat/completions")
+    URI chat;
+
+    @BeforeEach
+    void ready() {
+        ServerReady.await();
+    }
+
+    @Test
+    void everyMalformedBodyGetsAnOpenAiShapedAnswer() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
+        Map<String, LongAdder> codes = new ConcurrentHashMap<>();
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger next = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong slowest = new java.util.concurrent.atomic.AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        List<Future<?>> workers = new ArrayList<>();
+        for (int c = 0; c < CLIENTS; c++) {
+            int worker = c;
+            workers.add(pool.submit(() -> {
+                MalformedBodies bodies = new MalformedBodies(20261122L + worker);
+                int i;
+                while ((i = next.getAndIncrement()) < BODIES && failures.size() < 20) {
+                    byte[] body = bodies.next();
+                    long t0 = System.nanoTime();
+                    try {
+                        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(chat)
+                                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                                HttpResponse.BodyHandlers.ofByteArray());
+                        statuses.computeIfAbsent(r.statusCode(), k -> new LongAdder()).increment();
+                        slowest.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
+                        String problem = check(r, codes);
+                        if (problem != null) {
+                            failures.add(problem + " for body " + preview(body));
+                        }
+                    } catch (java.net.http.HttpTimeoutException e) {
+                        failures.add("no answer within 30 s for body " + preview(body));
+                    } catch (Exception e) {
+                        failures.add(e + " for body " + preview(body));
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> w : workers) {
+            w.get();
+        }
+        pool.shutdown();
+        System.out.println("fuzz statuses " + new TreeMap<>(statuses) + "; error codes " + new TreeMap<>(codes)
+                + "; slowest answer " + slowest.get() + " ms");
+        if (!failures.isEmpty()) {
+            fail(failures.size() + " bad answers, first: " + String.join("\n", failures.subList(0,
+                    Math.min(5, failures.size()))));
+        }
+        long answered = statuses.values().stream().mapToLong(LongAdder::sum).sum();
+        assertEquals(BODIES, answered);
+        assertTrue(statuses.keySet().stream().allMatch(s -> s == 200 || s == 400 || s == 404 || s == 413),
+                "statuses " + statuses.keySet());
+        assertTrue(statuses.get(400).sum() > BODIES / 2, "most bodies are invalid");
+    }
+
+    /** Null when the answer is acceptable, else what is wrong with it. */
+    private static String check(HttpResponse<byte[]> r, Map<String, LongAdder> codes) {
+        int status = r.statusCode();
+        String text = new String(r.body(), StandardCharsets.UTF_8);
+        if (status >= 500 || status == 422) {
+            return "status " + status + ": " + abbreviate(text);
+        }
+        if (status == 200) {
+            if (text.startsWith("data: ")) {
+                return text.endsWith("data: [DONE]\n\n") ? null : "stream without [DONE]: " + abbreviate(text);
+            }
+            try {
+                JsonNode completion = Json.MAPPER.readTree(text);
+                return "chat.completion".equals(completion.path("object").asText()) ? null
+                        : "200 that is not a completion: " + abbreviate(text);
+            } catch (Exception e) {
+                return "200 that is not JSON: " + abbreviate(text);
+            }
+        }
+        try {
+            JsonNode error = Json.MAPPER.readTree(text).get("error");
+            if (error == null || !error.path("message").isTextual() || !error.path("type").isTextual()
+                    || !error.path("code").isTextual() || !(error.has("param") && (error.get("param").isNull()
+                            || error.get("param").isTextual()))) {
+                return "status " + status + " without an OpenAI error: " + abbreviate(text);
+            }
+            codes.computeIfAbsent(error.get("code").asText(), k -> new LongAdder()).increment();
+            return null;
+        } catch (Exception e) {
+            return "status " + status + " body is not JSON: " + abbreviate(text);
+        }
+    }
+
+    private static String preview(byte[] body) {
+        return abbreviate(new String(body, StandardCharsets.UTF_8));
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 300 ? s.substring(0, 300) + "...(" + s.length() + " chars)" : s;
+    }
+}
