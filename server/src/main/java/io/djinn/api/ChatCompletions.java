@@ -171,7 +171,7 @@ public class ChatCompletions {
         ServedModel model = host.ready()
                 .orElseThrow(() -> ApiException.modelUnavailable(host.failure(), host.loading()));
         if (req.model() != null && host.find(req.model()).isEmpty()) {
-            throw ApiException.modelNotFound(req.model());
+            throw ApiException.modelNotFound(req.model(), host.servedNames());
         }
         Tokenizer tokenizer = model.tokenizer();
         ChatPrompts.ChatPrompt chat = ChatPrompts.build(req.promptSpec(), model);

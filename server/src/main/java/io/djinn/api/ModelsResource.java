@@ -50,7 +50,7 @@ public class ModelsResource {
     @APIResponse(responseCode = "404", description = "Unknown model (or not loaded yet)",
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorBody.class)))
     public Response get(@PathParam("id") String id) {
-        ServedModel m = host.find(id).orElseThrow(() -> ApiException.modelNotFound(id));
+        ServedModel m = host.find(id).orElseThrow(() -> ApiException.modelNotFound(id, host.servedNames()));
         return Response.ok(Json.write(card(m, id)), "application/json").build();
     }
 

@@ -91,7 +91,7 @@ public class TokenizeResource {
         ServedModel model = host.ready()
                 .orElseThrow(() -> ApiException.modelUnavailable(host.failure(), host.loading()));
         if (requested != null && host.find(requested).isEmpty()) {
-            throw ApiException.modelNotFound(requested);
+            throw ApiException.modelNotFound(requested, host.servedNames());
         }
         return model;
     }

@@ -34,6 +34,16 @@ public class ApiException extends RuntimeException {
                 "The model '" + model + "' does not exist or you do not have access to it.", Map.of());
     }
 
+    /** An unknown model name: says which names this server serves, so a client with a stale name can fix it. */
+    public static ApiException modelNotFound(String model, List<String> served) {
+        if (served.isEmpty()) {
+            return modelNotFound(model);
+        }
+        return new ApiException(404, "invalid_request_error", "model_not_found", "model",
+                "The model '" + model + "' does not exist. This server serves: " + String.join(", ", served) + ".",
+                Map.of());
+    }
+
     /**
      * No model serves: still loading (retry; {@code loading} says what the loader is doing, a download's progress for
      * instance), or its load failed (retrying will not help; the log has the cause).

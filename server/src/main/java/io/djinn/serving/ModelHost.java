@@ -95,6 +95,18 @@ public class ModelHost {
         return config.model().aliases().orElse(List.of());
     }
 
+    /** The names a client may send for the served model (its id, then its aliases); empty while none serves. */
+    public List<String> servedNames() {
+        ServedModel m = model;
+        if (m == null) {
+            return List.of();
+        }
+        List<String> names = new java.util.ArrayList<>();
+        names.add(m.id());
+        names.addAll(aliases());
+        return List.copyOf(names);
+    }
+
     public Optional<Throwable> failure() {
         return Optional.ofNullable(failure);
     }

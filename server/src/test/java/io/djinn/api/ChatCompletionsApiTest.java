@@ -1,6 +1,7 @@
 package io.djinn.api;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasSize;
@@ -165,7 +166,11 @@ class ChatCompletionsApiTest {
                 .body("data[0].object", equalTo("model"))
                 .body("data[0].owned_by", equalTo("djinn"));
         given().get("/v1/models/" + MODEL).then().statusCode(200).body("id", equalTo(MODEL));
-        given().get("/v1/models/nope").then().statusCode(404).body("error.code", equalTo("model_not_found"));
+        given().get("/v1/models/nope").then().statusCode(404).body("error.code", equalTo("model_not_found"))
+                .body("error.message", containsString("serves: " + MODEL));
+        post("{\"model\":\"gpt-9\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}").then().statusCode(404)
+                .body("error.message", containsString("'gpt-9'"))
+                .body("error.message", containsString("serves: " + MODEL));
         given().get("/q/health/ready").then().statusCode(200);
     }
 

@@ -261,6 +261,12 @@ class KeysAndLimitsApiTest {
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 assertTrue(ms < 5_000, "requests during the outage took " + ms + " ms");
             }
+            // Each request served without limits is counted, in the registry /metrics scrapes.
+            String metrics = given().get("/metrics").then().statusCode(200).extract().asString();
+            double unavailable = metrics.lines().filter(l -> l.startsWith("djinn_redis_unavailable_total{"))
+                    .filter(l -> l.contains("policy=\"open\"")).mapToDouble(l -> Double.parseDouble(
+                            l.substring(l.lastIndexOf(' ') + 1))).sum();
+            assertTrue(unavailable >= 3, "djinn_redis_unavailable_total after the outage: " + unavailable);
         } finally {
             EmbeddedRedisResource.redis.start();
         }
