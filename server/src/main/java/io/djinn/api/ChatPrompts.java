@@ -28,15 +28,6 @@ final class ChatPrompts {
     record ChatPrompt(int[] tokens, String text, boolean continuesFinalMessage, String finalAssistantText) {}
 
     static ChatPrompt build(PromptSpec spec, ServedModel model) {
-        List<Map<String, Object>> messages = new ArrayList<>();
-        for (int i = 0; i < spec.messages().size(); i++) {
-            messages.add(templateMessage(spec.messages().get(i), i));
-        }
-        Map<String, Object> last = messages.getLast();
-        String lastText = "assistant".equals(last.get("role")) && last.get("content") instanceof String s ? s : null;
-        boolean continueFinal = continuesFinalMessage(spec, lastText);
-        boolean addGenerationPrompt = !continueFinal && !Boolean.FALSE.equals(spec.addGenerationPrompt());
-
         ChatTemplate template = model.chatTemplate();
         if (spec.chatTemplate() != null) {
             try {
@@ -51,6 +42,15 @@ final class ChatPrompts {
             throw ApiException.badRequest("chat_template", "missing_chat_template",
                     "The model has no chat template; send one in 'chat_template'.");
         }
+        List<Map<String, Object>> messages = templateMessages(spec.messages(), partsAsList(template.source()));
+        Map<String, Object> last = messages.getLast();
+        String lastText = !"assistant".equals(last.get("role")) ? null
+                : last.get("content") instanceof String str ? (str.isEmpty() ? null : str)
+                : last.get("content") instanceof List<?> parts && !parts.isEmpty() ? String.join("",
+                        parts.stream().map(p -> (String) ((Map<?, ?>) p).get("text")).toList()) : null;
+        boolean continueFinal = continuesFinalMessage(spec, lastText);
+        boolean addGenerationPrompt = !continueFinal && !Boolean.FALSE.equals(spec.addGenerationPrompt());
+
         Map<String, Object> vars = new HashMap<>();
         if (spec.chatTemplateKwargs() != null) {
             vars.putAll(spec.chatTemplateKwargs());
@@ -130,8 +130,47 @@ final class ChatPrompts {
         return out;
     }
 
-    /** The message as chat templates expect it; text parts are joined into one string. */
-    private static Map<String, Object> templateMessage(ChatMessage m, int index) {
+    /**
+     * Whether the template walks a message's content parts itself ({@code {% for part in message.content %}}):
+     * then it gets the parts as a list of {@code {type, text}} objects, else one string with the parts' texts
+     * joined by a newline. vLLM detects the same ("openai" against "string" content format) before handing the
+     * messages to transformers' renderer.
+     */
+    static boolean partsAsList(String templateSource) {
+        return CONTENT_LOOP.matcher(templateSource).find();
+    }
+
+    private static final java.util.regex.Pattern CONTENT_LOOP = java.util.regex.Pattern.compile(
+            "\\{%-?\\s*for\\s+\\w+\\s+in\\s+[\\w\\[\\]]+(\\.content\\b|\\[\\s*['\"]content['\"]\\s*\\])");
+
+    /** The messages as the template sees them (see {@link #templateMessage}). */
+    static List<Map<String, Object>> templateMessages(List<ChatMessage> messages, boolean partsAsList) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            out.add(templateMessage(messages.get(i), i, partsAsList));
+        }
+        return out;
+    }
+
+    /** A message's text: its string, or its text parts joined by newlines (vLLM's "string" format); null if none. */
+    private static String text(JsonNode content) {
+        if (content == null || content.isNull()) {
+            return null;
+        }
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        List<String> texts = new ArrayList<>();
+        content.forEach(part -> texts.add(part.path("text").asText()));
+        return String.join("\n", texts);
+    }
+
+    /**
+     * The message as chat templates expect it. A missing or null {@code content} (the assistant message that carries
+     * {@code tool_calls}: every OpenAI SDK sends {@code null}) becomes no text at all, as vLLM hands it to the
+     * template: Jinjava would print a null joined with {@code +} as the word "null".
+     */
+    private static Map<String, Object> templateMessage(ChatMessage m, int index, boolean partsAsList) {
         Map<String, Object> out = new HashMap<>();
         out.put("role", m.role());
         JsonNode content = m.content();
@@ -140,11 +179,11 @@ final class ChatPrompts {
                 throw ApiException.invalidParam("messages[" + index + "].content", "'messages[" + index
                         + "].content' is required for role '" + m.role() + "'.");
             }
-            out.put("content", null);
+            out.put("content", partsAsList ? List.of() : "");
         } else if (content.isTextual()) {
             out.put("content", content.asText());
         } else if (content.isArray()) {
-            StringBuilder sb = new StringBuilder();
+            List<Map<String, Object>> parts = new ArrayList<>();
             for (int j = 0; j < content.size(); j++) {
                 JsonNode part = content.get(j);
                 String where = "messages[" + index + "].content[" + j + "]";
@@ -156,9 +195,9 @@ final class ChatPrompts {
                 if (!part.path("text").isTextual()) {
                     throw ApiException.invalidParam(where + ".text", "'" + where + ".text' must be a string.");
                 }
-                sb.append(part.get("text").asText());
+                parts.add(Map.of("type", "text", "text", part.get("text").asText()));
             }
-            out.put("content", sb.toString());
+            out.put("content", partsAsList ? parts : text(content));
         } else {
             throw ApiException.invalidParam("messages[" + index + "].content",
                     "'messages[" + index + "].content' must be a string or an array of text parts.");
