@@ -111,6 +111,7 @@ public final class StructuredBenchmark {
             t0 = System.nanoTime();
             Grammar grammar = Grammars.jsonSchema(schema);
             double compileSeconds = (System.nanoTime() - t0) / 1e9;
+            checkTokens(new GrammarConstraint(grammar, tv).minTokens(), tokens);
             int[] prompt = tokenizer.encode("Give me a customer record as JSON.");
             SamplingParams free = SamplingParams.builder().temperature(0.8).topK(50).maxTokens(tokens)
                     .ignoreEos(true).eosTokenIds(gen.eosTokenIds()).build();
@@ -176,6 +177,18 @@ public final class StructuredBenchmark {
         if (o.containsKey("json")) {
             Files.writeString(Path.of(o.get("json")),
                     new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+        }
+    }
+
+    /**
+     * Refuses a budget in which no document of the schema fits, as the API refuses such a max_tokens: the grammar
+     * would force a truncated document and every "valid JSON" count would be 0 for a reason that is not the cost.
+     */
+    static void checkTokens(int shortest, int tokens) {
+        if (shortest + 1 > tokens) {
+            throw new IllegalArgumentException("--tokens " + tokens + " is too small: the schema's shortest document "
+                    + "takes " + shortest + " tokens plus one to end it, so use --tokens " + (shortest + 1)
+                    + " or more.");
         }
     }
 

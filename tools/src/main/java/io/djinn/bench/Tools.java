@@ -34,6 +34,10 @@ public final class Tools {
                     status = 2;
                 }
             }
+        } catch (IllegalArgumentException e) {
+            // Settings the tool refuses: the message says what and why; a stack trace would only hide it.
+            System.err.println(command + ": " + e.getMessage());
+            status = 2;
         } catch (Exception e) {
             e.printStackTrace();
             status = 1;
