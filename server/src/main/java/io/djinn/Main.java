@@ -17,13 +17,33 @@ public class Main {
         String command = args.length == 0 ? "serve" : args[0];
         String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
         if (command.equals("serve")) {
-            Quarkus.run(rest);
+            ServeOptions options;
+            try {
+                options = ServeOptions.parse(rest);
+            } catch (IllegalArgumentException e) {
+                System.err.println("serve: " + e.getMessage());
+                System.exit(2);
+                return;
+            }
+            if (options.help()) {
+                System.out.print(ServeOptions.USAGE);
+                System.exit(0);
+            }
+            options.apply();
+            Quarkus.run();
             return;
         }
         int status = 0;
         try {
             switch (command) {
-                case "generate-checkpoint" -> CheckpointOptions.generate(CheckpointOptions.parse(rest));
+                case "generate-checkpoint" -> {
+                    if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
+                        System.out.println("usage: djinn generate-checkpoint --out DIR [options]\n\n"
+                                + CheckpointOptions.USAGE);
+                    } else {
+                        CheckpointOptions.generate(CheckpointOptions.parse(rest));
+                    }
+                }
                 case "help", "--help", "-h" -> usage();
                 default -> {
                     System.err.println("unknown command '" + command + "'");
@@ -31,6 +51,9 @@ public class Main {
                     status = 2;
                 }
             }
+        } catch (IllegalArgumentException e) {
+            System.err.println(command + ": " + e.getMessage());
+            status = 2;
         } catch (Exception e) {
             e.printStackTrace();
             status = 1;
@@ -42,7 +65,7 @@ public class Main {
         System.out.println("""
                 usage: java -jar server/target/quarkus-app/quarkus-run.jar [command] [options]
 
-                  serve                      run the server (default)
+                  serve                      run the server (default); serve --help lists its options
                 """ + CheckpointOptions.USAGE);
     }
 }

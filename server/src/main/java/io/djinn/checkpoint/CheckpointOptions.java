@@ -63,8 +63,16 @@ public final class CheckpointOptions {
                       --shard-mb N           split weights into shards of at most N MiB
                 """;
 
+    private static final java.util.Set<String> GENERATE_OPTIONS = java.util.Set.of("out", "arch", "preset", "vocab",
+            "layers", "dtype", "seed", "shard-mb");
+
     /** Runs {@code generate-checkpoint}. */
     public static void generate(Map<String, String> o) throws Exception {
+        for (String key : o.keySet()) {
+            if (!GENERATE_OPTIONS.contains(key)) {
+                throw new IllegalArgumentException("unknown option '--" + key + "' (see generate-checkpoint --help)");
+            }
+        }
         CheckpointSpec spec = spec(o);
         String outOption = o.get("out");
         if (outOption == null) {

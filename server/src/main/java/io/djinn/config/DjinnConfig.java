@@ -60,6 +60,13 @@ public interface DjinnConfig {
         String device();
 
         /**
+         * When the model fails to load, exit with status 1 (the cause on one log line), so a supervisor or Kubernetes
+         * restarts the process with back-off; {@code false} keeps the process up answering 503 {@code model_load_failed}.
+         */
+        @WithDefault("true")
+        boolean exitOnLoadFailure();
+
+        /**
          * {@code auto} (float32 on CPU; on CUDA bfloat16 for bfloat16 checkpoints, else float16, as vLLM's auto),
          * {@code float32}, {@code float16} or {@code bfloat16}.
          */

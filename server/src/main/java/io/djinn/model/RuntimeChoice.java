@@ -19,7 +19,15 @@ public final class RuntimeChoice {
             return Device.cpu();
         }
         if (n.equals("cuda") || n.matches("cuda:\\d+")) {
-            return Device.gpu(n.contains(":") ? Integer.parseInt(n.substring(n.indexOf(':') + 1)) : 0);
+            int index = n.contains(":") ? Integer.parseInt(n.substring(n.indexOf(':') + 1)) : 0;
+            // Asked before any tensor is made: libtorch's own refusal is kilobytes of dispatcher tables.
+            ai.djl.engine.Engine engine = ai.djl.engine.Engine.getEngine("PyTorch");
+            if (!engine.hasCapability(ai.djl.engine.StandardCapabilities.CUDA)) {
+                throw new IllegalArgumentException(setting + "=" + name.trim() + ": the loaded libtorch ("
+                        + engine.getVersion() + ") has no CUDA (a CPU build, or no GPU visible); use a CUDA build as README's \"Running on a GPU\" "
+                        + "section says, or " + setting + "=cpu");
+            }
+            return Device.gpu(index);
         }
         throw new IllegalArgumentException(setting + " must be cpu or cuda:N, not '" + name + "'");
     }

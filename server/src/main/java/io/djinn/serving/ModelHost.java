@@ -21,6 +21,7 @@ import jakarta.enterprise.event.Observes;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import io.quarkus.runtime.Quarkus;
 import org.jboss.logging.Logger;
 
 /**
@@ -62,7 +63,26 @@ public class ModelHost {
 
     void loadFailed(Throwable t) {
         failure = t;
-        LOG.error("Model failed to load: " + t.getMessage(), t);
+        boolean exit = config != null && config.model().exitOnLoadFailure();
+        // One line with the whole cause chain: what an operator reads in `kubectl logs --previous`.
+        LOG.error("Model failed to load" + (exit ? " (exiting with status 1; djinn.model.exit-on-load-failure)" : "")
+                + ": " + causes(t));
+        LOG.debug("Model load failure", t);
+        if (exit) {
+            Quarkus.asyncExit(1);
+        }
+    }
+
+    /** The messages of a throwable and its causes, on one line. */
+    static String causes(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable c = t; c != null && sb.length() < 2000; c = c.getCause() == c ? null : c.getCause()) {
+            String m = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+            if (sb.indexOf(m) < 0) {
+                sb.append(sb.isEmpty() ? "" : ": ").append(m);
+            }
+        }
+        return sb.toString().replaceAll("\\s*[\\r\\n]+\\s*", " ");
     }
 
     void onStop(@Observes ShutdownEvent event) {
