@@ -1,5 +1,7 @@
 package io.djinn.api;
 
+import io.djinn.common.ApiDocumentation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import io.djinn.common.ErrorBody;
 import io.djinn.auth.Caller;
 import io.djinn.auth.CurrentCaller;
@@ -21,6 +23,7 @@ import org.jboss.resteasy.reactive.RestMulti;
  * come. Cancelling the returned stream (client gone) cancels the engine sequence.
  */
 @Path("/v1/chat/completions")
+@SecurityRequirement(name = ApiDocumentation.CLIENT)
 public class ChatCompletionsResource {
 
     private final ChatCompletions completions;

@@ -1,5 +1,7 @@
 package io.djinn.api;
 
+import io.djinn.common.ApiDocumentation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import io.djinn.common.ApiException;
 import io.djinn.common.ErrorBody;
 import io.djinn.common.Json;
@@ -18,6 +20,7 @@ import java.util.List;
 
 /** {@code GET /v1/models} and {@code /v1/models/{id}}; the model appears only once it is ready to serve. */
 @Path("/v1/models")
+@SecurityRequirement(name = ApiDocumentation.CLIENT)
 public class ModelsResource {
 
     public record ModelCard(String id, String object, long created, @JsonProperty("owned_by") String ownedBy,

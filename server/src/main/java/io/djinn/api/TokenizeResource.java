@@ -1,5 +1,13 @@
 package io.djinn.api;
 
+import io.djinn.common.ApiDocumentation;
+import io.djinn.common.ErrorBody;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import io.djinn.common.ApiException;
 import io.djinn.common.Json;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -20,6 +28,7 @@ import java.util.List;
  * exactly the {@code usage.prompt_tokens} a completion of the same messages reports.
  */
 @Path("/")
+@SecurityRequirement(name = ApiDocumentation.CLIENT)
 public class TokenizeResource {
 
     @JsonInclude(JsonInclude.Include.ALWAYS)
@@ -39,7 +48,14 @@ public class TokenizeResource {
     @POST
     @Path("tokenize")
     @Blocking
-    public Response tokenize(byte[] body) {
+    @Operation(summary = "Token ids of a prompt or of chat messages rendered by the chat template (vLLM's /tokenize)")
+    @RequestBody(required = true, content = @Content(mediaType = "application/json",
+            schema = @Schema(implementation = TokenizeRequest.class)))
+    @APIResponse(responseCode = "200", description = "The tokens",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = TokenizeResponse.class)))
+    @APIResponse(responseCode = "400", description = "Invalid request",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorBody.class)))
+    public Response tokenize(@Schema(implementation = TokenizeRequest.class) byte[] body) {
         TokenizeRequest req = parser.parse(body, TokenizeRequest.class, tree -> {});
         ServedModel model = model(req.model());
         if ((req.prompt() == null) == (req.messages() == null)) {
@@ -72,7 +88,15 @@ public class TokenizeResource {
     @POST
     @Path("detokenize")
     @Blocking
-    public Response detokenize(byte[] body) {
+    @Operation(summary = "The text of token ids (vLLM's /detokenize)")
+    @RequestBody(required = true, content = @Content(mediaType = "application/json",
+            schema = @Schema(implementation = DetokenizeRequest.class)))
+    @APIResponse(responseCode = "200", description = "The text",
+            content = @Content(mediaType = "application/json",
+                    schema = @Schema(implementation = DetokenizeResponse.class)))
+    @APIResponse(responseCode = "400", description = "Invalid request",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ErrorBody.class)))
+    public Response detokenize(@Schema(implementation = DetokenizeRequest.class) byte[] body) {
         DetokenizeRequest req = parser.parse(body, DetokenizeRequest.class, tree -> {});
         ServedModel model = model(req.model());
         Tokenizer tokenizer = model.tokenizer();

@@ -1,5 +1,11 @@
 package io.djinn.auth;
 
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import io.djinn.common.ApiDocumentation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,6 +33,7 @@ import java.util.Map;
  * create; afterwards only its id and the hash exist.
  */
 @Path("/admin/v1/keys")
+@SecurityRequirement(name = ApiDocumentation.ADMIN)
 @Produces(MediaType.APPLICATION_JSON)
 public class AdminKeysResource {
 
@@ -52,8 +59,17 @@ public class AdminKeysResource {
 
     public record KeyList(String object, List<KeyView> data) {}
 
+    /** The body of create and update (documentation: the handlers read it field by field, naming bad ones). */
+    public record KeyRequest(@Schema(description = "who the key belongs to; required by create") String owner,
+            String tier, @JsonProperty("requests_per_minute") Integer requestsPerMinute,
+            @JsonProperty("tokens_per_minute") Integer tokensPerMinute,
+            @JsonProperty("max_concurrent_requests") Integer maxConcurrentRequests, List<String> models) {}
+
     @POST
-    public Uni<Response> create(byte[] body) {
+    @RequestBody(required = true, content = @Content(mediaType = "application/json", schema = @Schema(implementation = KeyRequest.class)))
+    @APIResponse(responseCode = "201", description = "The key, with its secret (shown only here)",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = KeyView.class)))
+    public Uni<Response> create(@Schema(implementation = KeyRequest.class) byte[] body) {
         JsonNode json = parse(body);
         String owner = text(json, "owner", null);
         if (owner == null || owner.isBlank()) {
@@ -82,7 +98,9 @@ public class AdminKeysResource {
 
     @PATCH
     @Path("{id}")
-    public Uni<KeyView> update(@PathParam("id") String id, byte[] body) {
+    @RequestBody(required = true, content = @Content(mediaType = "application/json", schema = @Schema(implementation = KeyRequest.class)))
+    public Uni<KeyView> update(@PathParam("id") String id,
+            @Schema(implementation = KeyRequest.class) byte[] body) {
         JsonNode json = parse(body);
         return existing(id).chain(k -> {
             ApiKey updated = k.withLimits(text(json, "tier", k.tier()), limits(json, k.limits()),
@@ -94,7 +112,9 @@ public class AdminKeysResource {
     /** The same as PATCH, for clients that cannot send PATCH. */
     @POST
     @Path("{id}")
-    public Uni<KeyView> updateByPost(@PathParam("id") String id, byte[] body) {
+    @RequestBody(required = true, content = @Content(mediaType = "application/json", schema = @Schema(implementation = KeyRequest.class)))
+    public Uni<KeyView> updateByPost(@PathParam("id") String id,
+            @Schema(implementation = KeyRequest.class) byte[] body) {
         return update(id, body);
     }
 

@@ -1,5 +1,7 @@
 package io.djinn.ratelimit;
 
+import io.djinn.common.ApiDocumentation;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import io.djinn.common.ApiException;
 import io.djinn.redis.RedisUnavailableException;
 import io.smallrye.mutiny.Uni;
@@ -16,6 +18,7 @@ import java.util.Map;
 
 /** {@code GET /admin/v1/usage?key=ID[&day=YYYY-MM-DD]}: a key's metered usage of one UTC day (today by default). */
 @Path("/admin/v1/usage")
+@SecurityRequirement(name = ApiDocumentation.ADMIN)
 public class AdminUsageResource {
 
     private final RateLimiter limiter;
