@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /** Every metric README's table names is at /metrics once a request was served, and README names every djinn_ one. */
 @QuarkusTest
-class MetricsApiTest {
+public class MetricsApiTest {
 
     private static final Pattern TABLE_NAME = Pattern.compile("`([a-z][a-z0-9_]*)`");
 
@@ -30,7 +30,7 @@ class MetricsApiTest {
     }
 
     /** The metric names in README's metrics table (its first column). */
-    static List<String> readmeMetrics() throws IOException {
+    public static List<String> readmeMetrics() throws IOException {
         List<String> names = new ArrayList<>();
         boolean inTable = false;
         for (String line : Files.readAllLines(Path.of("../README.md"))) {

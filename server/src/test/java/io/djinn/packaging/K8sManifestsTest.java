@@ -141,6 +141,46 @@ class K8sManifestsTest {
         }
     }
 
+    /**
+     * The Grafana dashboard ConfigMap is in every overlay with the sidecar's label, has the panels operators look
+     * for, and queries only metrics README's table names (so /metrics exports them: MetricsApiTest).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "gpu", "knative", "hub"})
+    void grafanaDashboardQueriesMetricsThatExist(String overlay) throws Exception {
+        ObjectNode cm = Kustomize.build(K8S.resolve("overlays").resolve(overlay)).stream()
+                .filter(o -> o.path("kind").asText().equals("ConfigMap")
+                        && o.path("metadata").path("name").asText().equals("djinn-grafana-dashboard"))
+                .findFirst().orElseThrow(() -> new AssertionError("no dashboard ConfigMap in " + overlay));
+        assertEquals("1", cm.path("metadata").path("labels").path("grafana_dashboard").asText());
+        var dashboard = Kustomize.YAML.readTree(cm.path("data").path("djinn.json").asText());
+        List<String> titles = new ArrayList<>();
+        List<String> exprs = new ArrayList<>();
+        dashboard.path("panels").forEach(p -> {
+            titles.add(p.path("title").asText());
+            p.path("targets").forEach(t -> exprs.add(t.path("expr").asText()));
+        });
+        String all = String.join("\n", exprs);
+        for (String needed : List.of("djinn_time_to_first_token_seconds_bucket", "djinn_inter_token_latency_seconds_bucket",
+                "djinn_e2e_request_latency_seconds_bucket", "djinn_request_queue_time_seconds_bucket",
+                "djinn_generation_tokens_total", "djinn_num_requests_running", "djinn_num_requests_waiting",
+                "djinn_kv_cache_usage_perc", "status=\"429\"", "djinn_redis_unavailable_total")) {
+            assertTrue(all.contains(needed), "no panel queries " + needed + " in " + titles);
+        }
+        assertTrue(all.contains("histogram_quantile(0.99"), "quantiles");
+        List<String> readme = io.djinn.api.MetricsApiTest.readmeMetrics();
+        var names = java.util.regex.Pattern.compile("\\b((?:djinn|http|jvm|process|system)_[a-z0-9_]+)").matcher(all);
+        int checked = 0;
+        while (names.find()) {
+            String name = names.group(1);
+            String base = name.replaceAll("_(bucket|count|sum)$", "");
+            assertTrue(readme.contains(name) || readme.contains(base),
+                    "the dashboard queries " + name + ", which README's metrics table does not name");
+            checked++;
+        }
+        assertTrue(checked >= 12, "metrics checked: " + checked);
+    }
+
     /** The Djinn container: port, probes, env names, security and volumes. */
     private static void checkServer(Rendered r, PodSpec pod, Map<String, String> podLabels, boolean namedPort)
             throws Exception {

@@ -24,7 +24,7 @@ final class Kustomize {
 
     static final YAMLMapper YAML = new YAMLMapper();
     private static final Set<String> SUPPORTED = Set.of("apiVersion", "kind", "resources", "patches", "images",
-            "labels");
+            "labels", "configMapGenerator");
     /** Lists that strategic merge combines item by item, keyed by name. */
     private static final Set<String> MERGE_BY_NAME = Set.of("containers", "initContainers", "env", "volumes",
             "volumeMounts", "ports");
@@ -43,6 +43,9 @@ final class Kustomize {
         for (JsonNode r : k.path("resources")) {
             Path p = dir.resolve(r.asText()).normalize();
             out.addAll(Files.isDirectory(p) ? build(p) : read(p));
+        }
+        for (JsonNode generator : k.path("configMapGenerator")) {
+            out.add(configMap(dir, generator));
         }
         for (JsonNode patch : k.path("patches")) {
             for (ObjectNode doc : read(dir.resolve(patch.get("path").asText()))) {
@@ -69,6 +72,29 @@ final class Kustomize {
             }
         }
         return out;
+    }
+
+    /** A configMapGenerator entry: files as {@code key=path} or {@code path}, options.labels, no name hash. */
+    private static ObjectNode configMap(Path dir, JsonNode generator) throws IOException {
+        if (!generator.path("options").path("disableNameSuffixHash").asBoolean(false)) {
+            throw new IllegalArgumentException(dir + ": configMapGenerator without disableNameSuffixHash not supported");
+        }
+        ObjectNode cm = YAML.createObjectNode();
+        cm.put("apiVersion", "v1");
+        cm.put("kind", "ConfigMap");
+        ObjectNode metadata = cm.putObject("metadata");
+        metadata.put("name", generator.get("name").asText());
+        if (generator.path("options").has("labels")) {
+            metadata.set("labels", generator.path("options").path("labels").deepCopy());
+        }
+        ObjectNode data = cm.putObject("data");
+        for (JsonNode f : generator.path("files")) {
+            String spec = f.asText();
+            int eq = spec.indexOf('=');
+            Path file = dir.resolve(eq < 0 ? spec : spec.substring(eq + 1));
+            data.put(eq < 0 ? file.getFileName().toString() : spec.substring(0, eq), Files.readString(file));
+        }
+        return cm;
     }
 
     static List<ObjectNode> read(Path file) throws IOException {
