@@ -27,6 +27,18 @@ public interface DjinnConfig {
 
     Shutdown shutdown();
 
+    Tracing tracing();
+
+    /** OpenTelemetry request traces, exported over OTLP; off unless an endpoint is set. */
+    interface Tracing {
+        /** OTLP/HTTP endpoint of a collector, e.g. {@code http://otel-collector:4318}; unset = no tracing. */
+        Optional<String> otlpEndpoint();
+
+        /** The {@code service.name} resource attribute of the spans. */
+        @WithDefault("djinn")
+        String serviceName();
+    }
+
     interface Model {
         /**
          * Hugging Face checkpoint folder, or a Hub repository id ({@code org/name}, {@code org/name@revision})

@@ -23,6 +23,7 @@ public final class ServedModel implements AutoCloseable {
     private final GenerationConfig generationConfig;
     private final InferenceEngine engine;
     private final long createdEpochSeconds = System.currentTimeMillis() / 1000;
+    private volatile GenerationTracer tracer = GenerationTracer.NONE;
 
     public ServedModel(String id, ModelConfig config, Tokenizer tokenizer, ChatTemplate chatTemplate,
             GenerationConfig generationConfig, InferenceEngine engine) {
@@ -77,7 +78,7 @@ public final class ServedModel implements AutoCloseable {
             IncrementalDetokenizer detokenizer = new IncrementalDetokenizer(tokenizer, params.skipSpecialTokens(),
                     params.spacesBetweenSpecialTokens());
             GenerationHandle handle = engine.submit(prompt, params, priority,
-                    new EmittingSink(emitter, detokenizer, params, prompt.length));
+                    new EmittingSink(emitter, detokenizer, params, prompt.length, tracer.start(id, prompt.length)));
             emitter.onTermination(handle::cancel);
         }, BackPressureStrategy.BUFFER)
                 // The engine thread only hands events over; rendering them (JSON, SSE) happens on workers.
@@ -106,6 +107,11 @@ public final class ServedModel implements AutoCloseable {
         }
     }
 
+    /** Where each sequence's trace goes (request spans); none by default. */
+    public void tracer(GenerationTracer tracer) {
+        this.tracer = tracer;
+    }
+
     @Override
     public void close() {
         engine.close();
@@ -119,13 +125,15 @@ public final class ServedModel implements AutoCloseable {
         private final SamplingParams params;
         private final StopStringMatcher stops;
         private final int promptTokens;
+        private final GenerationTracer.Trace trace;
         private int completionTokens;
         private int cachedTokens;
         private boolean stopped;
 
         EmittingSink(MultiEmitter<? super TextEvent> emitter, IncrementalDetokenizer detokenizer,
-                SamplingParams params, int promptTokens) {
+                SamplingParams params, int promptTokens, GenerationTracer.Trace trace) {
             this.emitter = emitter;
+            this.trace = trace;
             this.detokenizer = detokenizer;
             this.params = params;
             this.stops = new StopStringMatcher(params.stop(), params.includeStopStrInOutput());
@@ -135,11 +143,14 @@ public final class ServedModel implements AutoCloseable {
         @Override
         public void onScheduled(int cachedPromptTokens) {
             cachedTokens = cachedPromptTokens;
+            trace.scheduled(cachedPromptTokens);
         }
 
         @Override
         public boolean onToken(int tokenId, TokenLogprobs logprobs) {
-            completionTokens++;
+            if (completionTokens++ == 0) {
+                trace.firstToken();
+            }
             String text;
             if (params.isStopToken(tokenId) && !params.includeStopStrInOutput()) {
                 // The stop token ends the text: only what the detokenizer still held back goes out.
@@ -167,12 +178,14 @@ public final class ServedModel implements AutoCloseable {
                     emitter.emit(new TextEvent.Delta(rest, new int[0], List.of()));
                 }
             }
+            trace.finished(reason, completionTokens);
             emitter.emit(new TextEvent.Finished(reason, promptTokens, completionTokens, cachedTokens));
             emitter.complete();
         }
 
         @Override
         public void onError(Throwable error) {
+            trace.failed(error);
             emitter.fail(error);
         }
     }

@@ -40,6 +40,9 @@ public class ModelHost {
     private final DjinnConfig config;
     private final EngineMetrics metrics;
     private final CheckpointSource checkpoints;
+    /** Request traces (field-injected: tests build a ModelHost without CDI). */
+    @jakarta.inject.Inject
+    Tracing tracing;
     private volatile ServedModel model;
     private volatile Throwable failure;
     /** What the loader is doing while no model serves (a download's progress, loading the weights). */
@@ -176,6 +179,9 @@ public class ModelHost {
         String id = config.model().name().orElse(checkpoint.modelId());
         ServedModel served = new ServedModel(id, modelConfig, tokenizer, tokenizer.chatTemplate(), generationConfig,
                 engine);
+        if (tracing != null) {
+            served.tracer(tracing.tracer());
+        }
         LOG.infof("Model '%s' ready in %.2f s since start of loading (KV cache %d MiB for %d sequences of %d tokens)", id,
                 (System.nanoTime() - start) / 1e9, engine.cacheBytes() >> 20, kv.slots(),
                 maxContext);
