@@ -348,7 +348,7 @@ class K8sManifestsTest {
         return known;
     }
 
-    private static void collect(String prefix, Class<?> mapping, Set<String> out) {
+    static void collect(String prefix, Class<?> mapping, Set<String> out) {
         for (Method m : mapping.getDeclaredMethods()) {
             String name = prefix + "." + m.getName().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
             if (m.getReturnType().isInterface() && m.getReturnType().getEnclosingClass() == DjinnConfig.class) {
