@@ -8,7 +8,10 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import java.io.ByteArrayInputStream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
  * Oversized bodies get a 413 in OpenAI's shape. Vert.x enforces {@code quarkus.http.limits.max-body-size} with a bare
@@ -59,6 +62,22 @@ public class BodySizeLimit {
             return;
         }
         ctx.next();
+    }
+
+    /**
+     * A chunked body buffered above is handed to the REST layer as its entity. Left to itself, the REST layer's
+     * reader of a non-blocking endpoint (chat completions) does not see that the body was already read, and a body
+     * past its input buffer (10 KB) reached the resource as zeros ("Illegal character (CTRL-CHAR, code 0)"; the
+     * blocking {@code /tokenize} read it right). With the entity set here, chunked and sized bodies read the same on
+     * every endpoint.
+     */
+    @ServerRequestFilter(preMatching = true)
+    public void bufferedBody(ContainerRequestContext request, RoutingContext ctx) {
+        io.vertx.ext.web.RequestBody body = ctx.body();
+        if (body != null && body.available()) {
+            io.vertx.core.buffer.Buffer bytes = body.buffer();
+            request.setEntityStream(new ByteArrayInputStream(bytes == null ? new byte[0] : bytes.getBytes()));
+        }
     }
 
     private void tooLarge(RoutingContext ctx) {

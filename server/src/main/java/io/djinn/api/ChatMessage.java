@@ -14,7 +14,7 @@ public record ChatMessage(
                 message = "must be one of system, developer, user, assistant, tool") String role,
         JsonNode content,
         String name,
-        @JsonProperty("tool_calls") JsonNode toolCalls,
+        @JsonProperty("tool_calls") @JsonShape(JsonShape.Shape.TOOL_CALLS) JsonNode toolCalls,
         @JsonProperty("tool_call_id") String toolCallId,
         @JsonProperty("reasoning_content") String reasoningContent) {
 }

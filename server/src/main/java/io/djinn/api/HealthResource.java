@@ -1,5 +1,6 @@
 package io.djinn.api;
 
+import io.djinn.common.Unauthenticated;
 import io.djinn.common.ApiException;
 import io.djinn.serving.ModelHost;
 import io.djinn.serving.ServingLifecycle;
@@ -8,6 +9,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.Response;
 
 /** vLLM-style {@code GET /health}: 200 once the model serves, 503 while it loads and once shutdown has begun. */
+@Unauthenticated
 @Path("/health")
 public class HealthResource {
     private final ModelHost host;

@@ -35,6 +35,8 @@ public @interface JsonShape {
         /** {@code response_format}: text, json_object, or json_schema with a name and a schema object. */
         RESPONSE_FORMAT,
         /** vLLM's {@code structured_outputs}: exactly one of json, regex, choice, json_object. */
-        STRUCTURED_OUTPUTS
+        STRUCTURED_OUTPUTS,
+        /** A message's {@code tool_calls}: a list of objects. */
+        TOOL_CALLS
     }
 }

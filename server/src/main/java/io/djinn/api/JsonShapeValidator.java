@@ -29,6 +29,7 @@ public class JsonShapeValidator implements ConstraintValidator<JsonShape, JsonNo
             case TOOL_CHOICE -> toolChoice(value);
             case RESPONSE_FORMAT -> responseFormat(value);
             case STRUCTURED_OUTPUTS -> structuredOutputs(value);
+            case TOOL_CALLS -> toolCalls(value);
         };
         if (problem == null) {
             return true;
@@ -38,6 +39,18 @@ public class JsonShapeValidator implements ConstraintValidator<JsonShape, JsonNo
                 .replace("$", "\\$"))
                 .addConstraintViolation();
         return false;
+    }
+
+    private static String toolCalls(JsonNode v) {
+        if (v.isArray()) {
+            for (JsonNode call : v) {
+                if (!call.isObject()) {
+                    return "must be a list of tool call objects";
+                }
+            }
+            return null;
+        }
+        return "must be a list of tool call objects";
     }
 
     private static String stop(JsonNode v) {

@@ -56,8 +56,8 @@ public class RequestParser {
             value = Json.MAPPER.treeToValue(tree, type);
         } catch (MismatchedInputException e) {
             String param = jsonPath(e);
-            throw ApiException.badRequest(param, "invalid_type",
-                    "Invalid type for '" + param + "': " + firstLine(e.getOriginalMessage()));
+            throw ApiException.badRequest(param, "invalid_type", "Invalid type for '" + param + "': expected "
+                    + expected(e.getTargetType()) + " (values are not converted between JSON types).");
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest(null, "invalid_value", "Invalid request: " + firstLine(e.getOriginalMessage()));
         } catch (IllegalArgumentException e) {
@@ -74,6 +74,30 @@ public class RequestParser {
         // After validation, so a malformed value reads as malformed before a well-formed one reads as unsupported.
         rawCheck.accept(tree);
         return value;
+    }
+
+    /** The JSON type a Java target type is read from, as the client would name it. */
+    static String expected(Class<?> target) {
+        if (target == null) {
+            return "another JSON type";
+        }
+        if (target == Integer.class || target == int.class || target == Long.class || target == long.class
+                || target == Short.class || target == short.class) {
+            return "an integer";
+        }
+        if (Number.class.isAssignableFrom(target) || target == double.class || target == float.class) {
+            return "a number";
+        }
+        if (target == Boolean.class || target == boolean.class) {
+            return "a boolean";
+        }
+        if (CharSequence.class.isAssignableFrom(target) || target.isEnum()) {
+            return "a string";
+        }
+        if (target.isArray() || java.util.Collection.class.isAssignableFrom(target)) {
+            return "an array";
+        }
+        return "an object";
     }
 
     private static String jsonPath(MismatchedInputException e) {

@@ -1,10 +1,12 @@
 package io.djinn.serving;
 
+import io.djinn.common.Unauthenticated;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 
 /** {@code GET /metrics}: Prometheus text format. */
+@Unauthenticated
 @Path("/metrics")
 public class MetricsResource {
 
