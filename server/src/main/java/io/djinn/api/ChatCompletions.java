@@ -70,9 +70,12 @@ public class ChatCompletions {
         ChunkStream.Header header = new ChunkStream.Header(
                 "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), System.currentTimeMillis() / 1000,
                 p.model().id(), fingerprint(p.model()), p.serviceTier());
+        // n choices run in turns of what the engine takes at once (issue: n >= 72 overflowed the queue on an idle
+        // server), so every n the API allows is served.
+        Turns turns = new Turns(p.model().concurrentSequences());
         List<Multi<TextEvent>> generations = new ArrayList<>();
         for (SamplingParams params : p.choiceParams()) {
-            generations.add(p.model().generate(p.prompt(), params, p.priority()));
+            generations.add(turns.inTurn(p.model().generate(p.prompt(), params, p.priority())));
         }
         List<Multi<TextEvent>> choices = admitted.track(generations);
         LogprobsRenderer logprobs = Boolean.TRUE.equals(p.request().logprobs())
@@ -85,8 +88,10 @@ public class ChatCompletions {
             // When one choice is refused, the choices that already started are cancelled: nobody will read them.
             List<Multi<TextEvent>> opened = java.util.Collections.synchronizedList(new ArrayList<>());
             List<Uni<Multi<TextEvent>>> started = new ArrayList<>();
-            for (Multi<TextEvent> choice : choices) {
-                started.add(StreamStart.firstEvent(choice).invoke(opened::add));
+            // Only the first turn decides the status: later choices start as earlier ones end, while the stream runs.
+            for (int i = 0; i < choices.size(); i++) {
+                started.add(i < turns.width() ? StreamStart.firstEvent(choices.get(i)).invoke(opened::add)
+                        : Uni.createFrom().item(choices.get(i)));
             }
             return Uni.join().all(started).andFailFast().map(running -> HttpReply.eventStream(
                     KeepAlive.wrap(stream.render(running), config.api().keepAliveInterval()))

@@ -59,6 +59,14 @@ public final class ServedModel implements AutoCloseable {
         return engine.maxContext();
     }
 
+    /**
+     * How many sequences of one request can be in the engine at once without its queue refusing them: the slots,
+     * bounded by the queue places (every sequence passes through the queue).
+     */
+    public int concurrentSequences() {
+        return Math.max(1, Math.min(engine.settings().maxSequences(), engine.settings().maxWaiting()));
+    }
+
     public long createdEpochSeconds() {
         return createdEpochSeconds;
     }
