@@ -104,6 +104,7 @@ class KeysAndLimitsApiTest {
         }
         given().get("/health").then().statusCode(200);
         given().get("/q/health/ready").then().statusCode(200);
+        assertNoInfrastructureAddress();
         as("Bearer " + CONFIG_KEY).get("/v1/models").then().statusCode(200);
         as("Api-Key " + CONFIG_KEY).get("/v1/models").then().statusCode(200);
         chat("api-key " + CONFIG_KEY, "").then().statusCode(200).body("object", equalTo("chat.completion"));
@@ -112,7 +113,9 @@ class KeysAndLimitsApiTest {
     @Test
     @Order(2)
     void adminEndpointsNeedTheAdminToken() {
-        for (String header : new String[] {null, "Bearer " + CONFIG_KEY, "Bearer wrong", "Basic x"}) {
+        // Bearer only, as README says: the Api-Key scheme is for client keys, never for the admin token.
+        for (String header : new String[] {null, "Bearer " + CONFIG_KEY, "Bearer wrong", "Basic x", "Api-Key " + ADMIN,
+                "api-key " + ADMIN, ADMIN}) {
             as(header).get("/admin/v1/keys").then().statusCode(401).body("error.code", equalTo("invalid_admin_token"));
             as(header).contentType(ContentType.JSON).body("{\"owner\":\"x\"}").post("/admin/v1/keys")
                     .then().statusCode(401);
@@ -238,6 +241,75 @@ class KeysAndLimitsApiTest {
         }
     }
 
+    /** No health answer shows where Redis (or anything else) lives: they are unauthenticated. */
+    static void assertNoInfrastructureAddress() {
+        int port = EmbeddedRedisResource.redis.port();
+        for (String path : List.of("/q/health", "/q/health/ready", "/q/health/live", "/q/health/started", "/health")) {
+            String body = given().get(path).then().extract().asString();
+            assertTrue(!body.contains(String.valueOf(port)) && !body.contains("redis://") && !body.contains("127.0.0.1")
+                    && !body.contains("localhost"), path + " shows an address: " + body);
+        }
+    }
+
+    /**
+     * Protection is decided by the matched route: every protected route, with a trailing slash, an encoded letter,
+     * an encoded slash or dot segments, is refused without a key (or matches nothing), never served. With the key,
+     * the trailing-slash form is served (it is the same route).
+     */
+    @Test
+    @Order(6)
+    void everyRouteVariantIsRefusedWithoutAKey() throws Exception {
+        URL root = new URL(base, "/");
+        String tokenize = "{\"model\":\"" + ChatCompletionsApiTest.MODEL + "\",\"prompt\":\"hi\"}";
+        String[][] routes = {
+            {"POST", "/v1/chat/completions", CHAT.formatted(ChatCompletionsApiTest.MODEL, "")},
+            {"GET", "/v1/models", null},
+            {"GET", "/v1/models/" + ChatCompletionsApiTest.MODEL, null},
+            {"POST", "/tokenize", tokenize},
+            {"POST", "/detokenize", "{\"tokens\":[1,2]}"},
+            {"GET", "/admin/v1/keys", null},
+            {"POST", "/admin/v1/keys", "{\"owner\":\"x\"}"},
+            {"GET", "/admin/v1/keys/key_0000000000000000", null},
+            {"GET", "/admin/v1/usage?key=key_0000000000000000", null},
+        };
+        for (String[] route : routes) {
+            String path = route[1];
+            String query = "";
+            if (path.contains("?")) {
+                query = path.substring(path.indexOf('?'));
+                path = path.substring(0, path.indexOf('?'));
+            }
+            int last = path.lastIndexOf('/');
+            String parent = path.substring(0, last);
+            String leaf = path.substring(last + 1);
+            List<String> variants = List.of(path, path + "/", path + "//",
+                    parent + "/%" + Integer.toHexString(leaf.charAt(0)) + leaf.substring(1),
+                    parent + "%2F" + leaf, parent + "%2f" + leaf,
+                    parent + "/x/../" + leaf, parent + "/./" + leaf, "/v1/.." + path, "/v1/%2E%2E" + path,
+                    path + ";x", path + "/.", "/" + path);
+            for (String variant : variants) {
+                for (String auth : new String[] {null, "Api-Key wrong", "Bearer wrong"}) {
+                    String[] headers = auth == null ? new String[0] : new String[] {"Authorization: " + auth};
+                    RawHttp.Answer a = RawHttp.request(root, route[0], variant + query, route[2], headers);
+                    assertTrue(a.status() == 401 || a.status() == 404 || a.status() == 405 || a.status() == 400,
+                            route[0] + " " + variant + query + " without a valid key answered " + a.status() + " "
+                                    + a.body());
+                    if (a.status() == 401) {
+                        assertTrue(a.body().contains("\"invalid_api_key\"") || a.body().contains("invalid_admin_token"),
+                                a.body());
+                    }
+                }
+            }
+            String key = route[1].startsWith("/admin") ? "Bearer " + ADMIN : "Bearer " + CONFIG_KEY;
+            RawHttp.Answer served = RawHttp.request(root, route[0], path + "/" + query, route[2],
+                    "Authorization: " + key);
+            assertTrue(served.status() != 401, route[0] + " " + path + "/ with the key: " + served.status());
+        }
+        // Open routes stay open.
+        assertEquals(200, RawHttp.request(root, "GET", "/health", null).status());
+        assertEquals(200, RawHttp.request(root, "GET", "/metrics", null).status());
+    }
+
     /** Last: stops Redis. The test profile runs the default policy, fail-open. */
     @Test
     @Order(100)
@@ -248,6 +320,12 @@ class KeysAndLimitsApiTest {
 
         EmbeddedRedisResource.redis.stop();
         try {
+            // Fail-open keeps serving, so readiness stays UP (Quarkus' own Redis check would turn it DOWN).
+            for (int i = 0; i < 3; i++) {
+                given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+            }
+            given().get("/q/health").then().statusCode(200).body("status", equalTo("UP"));
+            assertNoInfrastructureAddress();
             for (int i = 0; i < 3; i++) {
                 long t0 = System.nanoTime();
                 // A key valid at its last lookup keeps working, without limits (so without limit headers).
