@@ -8,7 +8,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The HTTP side of graceful shutdown, ahead of routing: counts the API requests whose responses are still open
@@ -36,20 +35,16 @@ public class AdmissionGate {
             rc.next();
             return;
         }
-        if (!lifecycle.tryAdmit()) {
+        var response = rc.response();
+        ServingLifecycle.Admission admission = lifecycle.tryAdmit(() -> response.ended() || response.closed());
+        if (admission == null) {
             ApiException e = ApiException.shuttingDown(lifecycle.retryAfterSeconds());
-            var response = rc.response().setStatusCode(e.status())
-                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+            response.setStatusCode(e.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
             e.headers().forEach((name, values) -> response.putHeader(name, values));
             response.end(Json.write(e.body()));
             return;
         }
-        AtomicBoolean released = new AtomicBoolean();
-        rc.addEndHandler(done -> {
-            if (released.compareAndSet(false, true)) {
-                lifecycle.release();
-            }
-        });
+        rc.addEndHandler(done -> admission.release());
         rc.next();
     }
 

@@ -13,7 +13,9 @@ import jakarta.interceptor.Interceptor;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 import sun.misc.Signal;
 
@@ -38,7 +40,9 @@ public class ServingLifecycle {
     private final Duration gracePeriod;
     private final int retryAfterSeconds;
     private final AtomicBoolean draining = new AtomicBoolean();
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Set<Admission> admitted = ConcurrentHashMap.newKeySet();
+    /** How often a waiting drain recounts, in case an end event never comes. */
+    private static final long RECOUNT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private final Object drained = new Object();
 
     @Inject
@@ -53,32 +57,61 @@ public class ServingLifecycle {
     }
 
     /**
-     * Admits one API request unless the server is draining; an admitted request must call {@link #release()}
-     * exactly once when its response has ended (normally or not).
+     * One admitted API request. It is released by its end event, or, should that event never come, found finished
+     * when the count is taken: the count is of requests whose response is still open, not of events received.
      */
-    public boolean tryAdmit() {
-        inFlight.incrementAndGet();
-        if (draining.get()) {
-            release();
-            return false;
-        }
-        return true;
-    }
+    public final class Admission {
+        private final BooleanSupplier finished;
+        private final AtomicBoolean released = new AtomicBoolean();
 
-    public void release() {
-        if (inFlight.decrementAndGet() <= 0) {
-            synchronized (drained) {
-                drained.notifyAll();
+        private Admission(BooleanSupplier finished) {
+            this.finished = finished;
+        }
+
+        /** Ends this request's admission; later calls do nothing. */
+        public void release() {
+            if (released.compareAndSet(false, true)) {
+                admitted.remove(this);
+                synchronized (drained) {
+                    drained.notifyAll();
+                }
             }
         }
+    }
+
+    /**
+     * Admits one API request unless the server is draining (then null). {@code finished} tells whether its response
+     * has ended or its connection closed; the admission should also be {@link Admission#release() released} when
+     * the response ends.
+     */
+    public Admission tryAdmit(BooleanSupplier finished) {
+        Admission a = new Admission(finished);
+        admitted.add(a);
+        if (draining.get()) {
+            a.release();
+            return null;
+        }
+        return a;
     }
 
     public boolean draining() {
         return draining.get();
     }
 
+    /**
+     * Requests whose responses are still open. Issue 16: after load with disconnects a drain once logged "2 running"
+     * with nothing in the engine and waited out its grace period: the release hung on end events alone, which reach
+     * Djinn through the routing context's handlers on the response, and Quarkus' response wrapper keeps one handler
+     * of each kind (Quarkus REST replaces the close handler with its own). A request whose response has ended or whose
+     * connection has closed is now counted out here whatever events it missed.
+     */
     public int inFlight() {
-        return inFlight.get();
+        for (Admission a : admitted) {
+            if (a.finished.getAsBoolean()) {
+                a.release();
+            }
+        }
+        return admitted.size();
     }
 
     public int retryAfterSeconds() {
@@ -106,28 +139,28 @@ public class ServingLifecycle {
         if (!draining.compareAndSet(false, true)) {
             return;
         }
-        int running = inFlight.get();
+        int running = inFlight();
         LOG.infof("Shutting down: no longer admitting requests; %d running, grace period %s", running, gracePeriod);
         boolean clean = awaitDrained(gracePeriod);
         if (!clean) {
-            LOG.warnf("Grace period over with %d requests still running: ending their streams", inFlight.get());
+            LOG.warnf("Grace period over with %d requests still running: ending their streams", inFlight());
         }
         host.close();
         if (!clean && !awaitDrained(FLUSH_WAIT)) {
-            LOG.warnf("%d responses still open after closing the model", inFlight.get());
+            LOG.warnf("%d responses still open after closing the model", inFlight());
         }
     }
 
     private boolean awaitDrained(Duration limit) {
         long deadline = System.nanoTime() + limit.toNanos();
         synchronized (drained) {
-            while (inFlight.get() > 0) {
+            while (inFlight() > 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
                 }
                 try {
-                    TimeUnit.NANOSECONDS.timedWait(drained, left);
+                    TimeUnit.NANOSECONDS.timedWait(drained, Math.min(left, RECOUNT_NANOS));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return false;
