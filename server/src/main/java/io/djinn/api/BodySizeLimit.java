@@ -36,6 +36,8 @@ public class BodySizeLimit {
         router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
             if (ctx.statusCode() == 413 && !ctx.response().headWritten()) {
                 tooLarge(ctx);
+            } else if (!ctx.response().headWritten() && !ctx.response().ended()) {
+                protocolError(ctx);
             } else {
                 ctx.next();
             }
@@ -78,6 +80,25 @@ public class BodySizeLimit {
             io.vertx.core.buffer.Buffer bytes = body.buffer();
             request.setEntityStream(new ByteArrayInputStream(bytes == null ? new byte[0] : bytes.getBytes()));
         }
+    }
+
+    /**
+     * A request that failed below the REST layer (a Host header that is not a host, a broken URI): OpenAI's error
+     * shape, not Quarkus' default {@code {"details","stack"}} page. Errors of the resources themselves never get
+     * here (ErrorMapper answers them).
+     */
+    private static void protocolError(RoutingContext ctx) {
+        int status = ctx.statusCode() >= 400 ? ctx.statusCode() : 400;
+        if (ctx.statusCode() < 400 && ctx.failure() != null
+                && !(ctx.failure() instanceof IllegalArgumentException)) {
+            status = 500;
+        }
+        ApiException e = status == 400
+                ? new ApiException(400, "invalid_request_error", "invalid_request", null,
+                        "The HTTP request is malformed (request line or headers).", java.util.Map.of())
+                : ErrorMapper.fromStatus(status);
+        ctx.response().setStatusCode(e.status()).putHeader("Content-Type", "application/json")
+                .putHeader("Connection", "close").end(Json.write(e.body()));
     }
 
     private void tooLarge(RoutingContext ctx) {

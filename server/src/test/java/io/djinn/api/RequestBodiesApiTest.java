@@ -101,6 +101,98 @@ class RequestBodiesApiTest {
         assertEquals(200, under.statusCode(), under.body());
     }
 
+    @jakarta.inject.Inject
+    io.djinn.serving.ServingLifecycle lifecycle;
+
+    /**
+     * Issue 16 item 13: malformed HTTP gets either no body at all (Vert.x' decoder answers those itself) or OpenAI's
+     * error shape, never Quarkus' {"details","stack"} page; the server answers normally afterwards.
+     */
+    @Test
+    void protocolErrorsAnswerInOpenAiShape() throws Exception {
+        String[] requests = {
+            "POST /tokenize HTTP/1.1\nHost: x\nContent-Length: 2\n\n{}",
+            "POST /tokenize HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\nContent-Length: 2\r\n\r\n{}",
+            "POST /tokenize HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}",
+            "POST /tokenize HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n{}",
+            "GET /" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(1_000_000) + "\r\n\r\n",
+            "GET /v1/models HTTP/1.1\r\nHost: a b c\r\nAccept: application/json\r\n\r\n",
+            "GET /v1/models HTTP/1.1\r\nHost: [::1\r\nAccept: application/json\r\n\r\n",
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: [::1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 2\r\n\r\n{}",
+            "GET /%%% HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n\r\n",
+            "GARBAGE\r\n\r\n",
+        };
+        int bodies = 0;
+        for (String request : requests) {
+            RawHttp.Answer a = RawHttp.send(base, request);
+            String label = request.substring(0, Math.min(60, request.length()));
+            assertTrue(a.status() >= 400 && a.status() < 500, label + " -> " + a.status() + " " + a.body());
+            assertTrue(!a.body().contains("\"details\"") && !a.body().contains("\"stack\""), label + ": " + a.body());
+            if (!a.body().isEmpty()) {
+                bodies++;
+                JsonNode error = Json.MAPPER.readTree(a.body()).get("error");
+                assertTrue(error != null && error.hasNonNull("message") && error.hasNonNull("type")
+                        && error.has("param") && error.hasNonNull("code"), label + ": " + a.body());
+            }
+        }
+        assertTrue(bodies >= 3, "the malformed Host answers carry a body");
+        given().get("/health").then().statusCode(200);
+    }
+
+    /**
+     * Issue 16 item 14: clients that leave while queued, while their prompt is read, mid-stream, or before a JSON
+     * answer leave nothing counted: the drain's count returns to 0.
+     */
+    @Test
+    void disconnectsAtEveryStageLeaveNothingCounted() throws Exception {
+        String streamed = """
+                {"model":"%s","messages":[{"role":"user","content":"hi"}],"max_tokens":400,"ignore_eos":true,
+                 "stream":true,"n":%d}""";
+        String plain = """
+                {"model":"%s","messages":[{"role":"user","content":"hi"}],"max_tokens":400,"ignore_eos":true,
+                 "n":%d}""";
+        java.util.List<java.net.Socket> open = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            // n of 4: more sequences than slots, so some wait in the queue when their client leaves
+            for (String body : new String[] {streamed.formatted(MODEL, 4), plain.formatted(MODEL, 4)}) {
+                java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort());
+                byte[] b = body.getBytes(StandardCharsets.UTF_8);
+                s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + b.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                s.getOutputStream().write(b);
+                s.getOutputStream().flush();
+                open.add(s);
+            }
+        }
+        // some leave at once, the streams once their first bytes came, a few with half a body sent
+        for (int i = 0; i < open.size(); i++) {
+            java.net.Socket s = open.get(i);
+            if (i % 3 == 1) {
+                s.setSoTimeout(30_000);
+                s.getInputStream().read(new byte[256]);
+            }
+            s.close();
+        }
+        for (int i = 0; i < 3; i++) {
+            try (java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort())) {
+                s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"model\":")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+            }
+        }
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (lifecycle.inFlight() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(0, lifecycle.inFlight(), "responses counted as open after every client left");
+        given().contentType(ContentType.JSON).body("""
+                {"model":"%s","messages":[{"role":"user","content":"hi"}],"max_tokens":2}""".formatted(MODEL))
+                .post("/v1/chat/completions").then().statusCode(200);
+    }
+
     @Test
     void wrongJsonTypesAre400sNamingTheField() {
         String[][] cases = {
