@@ -36,6 +36,12 @@ class RequestFuzzTest {
 
     static final int BODIES = Integer.getInteger("fuzz.bodies", 100_000);
     static final int CLIENTS = 4;
+    /** Families of how a body is sent, by the body's number modulo 10. */
+    static final int CHUNKED = 7;
+    static final int ROUTE_VARIANT = 9;
+    /** The chat route as clients and probes spell it: all the same route, or none. */
+    static final String[] ROUTE_VARIANTS = {"/v1/chat/completions/", "/v1/chat/%63ompletions",
+        "/v1/x/../chat/completions", "/v1/chat/./completions", "/v1/chat/completions//", "/v1/chat%2Fcompletions"};
 
     @TestHTTPResource("/v1/chat/completions")
     URI chat;
@@ -65,9 +71,18 @@ class RequestFuzzTest {
                     byte[] body = bodies.next();
                     long t0 = System.nanoTime();
                     try {
-                        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(chat)
+                        // Two families on top of the bodies (issue 16): every 10th body is sent chunked, every
+                        // 10th to a variant of the route (trailing slash, encoded letter, dot segment).
+                        int family = i % 10;
+                        byte[] sent = body;
+                        HttpRequest.BodyPublisher publisher = family == CHUNKED
+                                ? HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(sent))
+                                : HttpRequest.BodyPublishers.ofByteArray(body);
+                        URI target = family == ROUTE_VARIANT ? chat.resolve(ROUTE_VARIANTS[(i / 10)
+                                % ROUTE_VARIANTS.length]) : chat;
+                        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(target)
                                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                                .POST(publisher).build(),
                                 HttpResponse.BodyHandlers.ofByteArray());
                         statuses.computeIfAbsent(r.statusCode(), k -> new LongAdder()).increment();
                         slowest.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
