@@ -13,6 +13,7 @@ import java.util.Arrays;
 public class Main {
 
     public static void main(String... args) throws Exception {
+        StartupClock.mainEntered();
         DjlEnvironment.init();
         String command = args.length == 0 ? "serve" : args[0];
         String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);

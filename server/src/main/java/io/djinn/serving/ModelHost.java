@@ -1,6 +1,7 @@
 package io.djinn.serving;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
@@ -21,6 +22,7 @@ import jakarta.enterprise.event.Observes;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import io.quarkus.runtime.Quarkus;
 import org.jboss.logging.Logger;
 
@@ -55,6 +57,8 @@ public class ModelHost {
     }
 
     void onStart(@Observes StartupEvent event) {
+        // before the loader takes the dynamic-loader lock with libtorch (see NativePriming)
+        NativePriming.network();
         Thread.ofPlatform().name("djinn-model-loader").daemon().start(() -> {
             try {
                 model = load();
@@ -161,8 +165,40 @@ public class ModelHost {
         LOG.infof("Loading %s (%s, %d layers, hidden %d) from %s on %s as %s", modelConfig.architecture().hfName(),
                 modelConfig.architecture(), modelConfig.numHiddenLayers(), modelConfig.hiddenSize(), dir, device,
                 dtype);
-        LlamaModel lm = LlamaModel.load(dir, device, dtype);
-        Tokenizer tokenizer = Tokenizer.load(dir);
+        // the tokenizer (JSON parsing, its native library) loads beside the weights, on a helper of this thread
+        CompletableFuture<Tokenizer> tokenizerLoad = new CompletableFuture<>();
+        long[] tokenizerNanos = new long[1];
+        Thread.ofPlatform().name("djinn-tokenizer-loader").daemon().start(() -> {
+            try {
+                long begin = System.nanoTime();
+                Tokenizer loaded = Tokenizer.load(dir);
+                tokenizerNanos[0] = System.nanoTime() - begin;
+                tokenizerLoad.complete(loaded);
+            } catch (Throwable t) {
+                tokenizerLoad.completeExceptionally(t);
+            }
+        });
+        long t = System.nanoTime();
+        Engine.getEngine("PyTorch"); // loads libtorch
+        long libtorchNanos = System.nanoTime() - t;
+        t = System.nanoTime();
+        LlamaModel lm;
+        try {
+            lm = LlamaModel.load(dir, device, dtype);
+        } catch (RuntimeException e) {
+            tokenizerLoad.thenAccept(Tokenizer::close);
+            throw e;
+        }
+        long weightsNanos = System.nanoTime() - t;
+        t = System.nanoTime();
+        Tokenizer tokenizer;
+        try {
+            tokenizer = tokenizerLoad.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            lm.close();
+            throw e.getCause() instanceof Exception x ? x : e;
+        }
+        long tokenizerWaitNanos = System.nanoTime() - t;
         GenerationConfig generationConfig = GenerationConfig.read(dir);
         int maxContext = config.engine().maxModelLen().orElse(Math.min(modelConfig.maxPositionEmbeddings(), 4096));
         DjinnConfig.Engine e = config.engine();
@@ -172,16 +208,25 @@ public class ModelHost {
                 (long) kv.slots() * maxContext, kv.bytes() >> 20,
                 kv.budgetBytes() < 0 ? "" : " of a " + (kv.budgetBytes() >> 20) + " MiB budget");
         int prefillFirst = e.prefillFirstTokens().orElse(device.isGpu() ? 0 : CPU_PREFILL_FIRST_TOKENS);
+        Warmup.Listener listener = new Warmup.Listener(metrics);
         InferenceEngine engine = new InferenceEngine(lm, NDManager.newBaseManager(device),
                 new EngineSettings(kv.slots(), maxContext, e.prefillChunk(), e.maxNumBatchedTokens(), prefillFirst,
-                        e.maxWaiting(), e.queueTimeout()), metrics);
+                        e.maxWaiting(), e.queueTimeout()), listener);
         metrics.attach(engine);
         String id = config.model().name().orElse(checkpoint.modelId());
         ServedModel served = new ServedModel(id, modelConfig, tokenizer, tokenizer.chatTemplate(), generationConfig,
                 engine);
+        t = System.nanoTime();
+        Warmup.run(served, listener);
+        long warmupNanos = System.nanoTime() - t;
         if (tracing != null) {
             served.tracer(tracing.tracer());
         }
+        // one line with the loader's breakdown, read by measure-startup.sh
+        LOG.infof("Loader timings: libtorch %d ms, weights %d ms, tokenizer %d ms (waited %d ms), warm-up %d ms, "
+                + "total %d ms", libtorchNanos / 1_000_000, weightsNanos / 1_000_000,
+                tokenizerNanos[0] / 1_000_000, tokenizerWaitNanos / 1_000_000, warmupNanos / 1_000_000,
+                (System.nanoTime() - start) / 1_000_000);
         LOG.infof("Model '%s' ready in %.2f s since start of loading (KV cache %d MiB for %d sequences of %d tokens)", id,
                 (System.nanoTime() - start) / 1e9, engine.cacheBytes() >> 20, kv.slots(),
                 maxContext);
