@@ -26,6 +26,16 @@ public class MeterRegistryProducer {
     @Singleton
     PrometheusMeterRegistry registry() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // The JVM and process meters load java.management and its MXBeans, a tenth of main's start-up work: they
+        // are bound on a helper thread, off the path to HTTP up (the registry is thread-safe).
+        Thread.ofPlatform().name("djinn-jvm-meters").daemon().start(() -> bindJvmMeters(registry));
+        return registry;
+    }
+
+    private synchronized void bindJvmMeters(PrometheusMeterRegistry registry) {
+        if (registry.isClosed()) {
+            return;
+        }
         new JvmMemoryMetrics().bindTo(registry);
         gc = new JvmGcMetrics();
         gc.bindTo(registry);
@@ -34,10 +44,9 @@ public class MeterRegistryProducer {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
-        return registry;
     }
 
-    void close(@Disposes PrometheusMeterRegistry registry) {
+    synchronized void close(@Disposes PrometheusMeterRegistry registry) {
         if (gc != null) {
             gc.close();
         }
