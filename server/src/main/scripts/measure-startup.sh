@@ -4,7 +4,8 @@
 #  - time to ready: process start -> GET /health answers 200 (model loaded, warmed up, engine running);
 #  - Quarkus' own "started in" (HTTP up, the model still loading);
 #  - the breakdown the server logs: JVM start to main, main to HTTP up ("Start-up timings"), and the model loader's
-#    libtorch, weights, tokenizer and warm-up ("Loader timings"; the tokenizer loads beside the weights);
+#    wait for HTTP up, then libtorch, weights, tokenizer and warm-up ("Loader timings"; the tokenizer loads beside
+#    the weights);
 #  - the first request after ready (streamed, 32 tokens, ignore_eos): time to its first token (the first content
 #    chunk, after the role chunk) and its total time, against a warm request's total time (the third request).
 #

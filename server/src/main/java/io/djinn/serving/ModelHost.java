@@ -45,6 +45,11 @@ public class ModelHost {
     /** Request traces (field-injected: tests build a ModelHost without CDI). */
     @jakarta.inject.Inject
     Tracing tracing;
+    /** When the HTTP server listens (field-injected: tests build a ModelHost without CDI, and do not wait). */
+    @jakarta.inject.Inject
+    HttpUp httpUp;
+    /** How long the loader waits for the HTTP server before loading native libraries anyway. */
+    static final java.time.Duration HTTP_UP_WAIT = java.time.Duration.ofSeconds(30);
     private volatile ServedModel model;
     private volatile Throwable failure;
     /** What the loader is doing while no model serves (a download's progress, loading the weights). */
@@ -57,8 +62,6 @@ public class ModelHost {
     }
 
     void onStart(@Observes StartupEvent event) {
-        // before the loader takes the dynamic-loader lock with libtorch (see NativePriming)
-        NativePriming.network();
         Thread.ofPlatform().name("djinn-model-loader").daemon().start(() -> {
             try {
                 model = load();
@@ -165,6 +168,13 @@ public class ModelHost {
         LOG.infof("Loading %s (%s, %d layers, hidden %d) from %s on %s as %s", modelConfig.architecture().hfName(),
                 modelConfig.architecture(), modelConfig.numHiddenLayers(), modelConfig.hiddenSize(), dir, device,
                 dtype);
+        // Native libraries (libtorch, the tokenizer's) load once HTTP is up: see HttpUp for the lock they share with
+        // the event loops. Until then this thread did only Java work beside main (checkpoint, config).
+        long t = System.nanoTime();
+        if (httpUp != null && !httpUp.await(HTTP_UP_WAIT)) {
+            LOG.warnf("HTTP server not listening after %s: loading the model anyway", HTTP_UP_WAIT);
+        }
+        long httpWaitNanos = System.nanoTime() - t;
         // the tokenizer (JSON parsing, its native library) loads beside the weights, on a helper of this thread
         CompletableFuture<Tokenizer> tokenizerLoad = new CompletableFuture<>();
         long[] tokenizerNanos = new long[1];
@@ -174,11 +184,11 @@ public class ModelHost {
                 Tokenizer loaded = Tokenizer.load(dir);
                 tokenizerNanos[0] = System.nanoTime() - begin;
                 tokenizerLoad.complete(loaded);
-            } catch (Throwable t) {
-                tokenizerLoad.completeExceptionally(t);
+            } catch (Throwable failed) {
+                tokenizerLoad.completeExceptionally(failed);
             }
         });
-        long t = System.nanoTime();
+        t = System.nanoTime();
         Engine.getEngine("PyTorch"); // loads libtorch
         long libtorchNanos = System.nanoTime() - t;
         t = System.nanoTime();
@@ -223,8 +233,8 @@ public class ModelHost {
             served.tracer(tracing.tracer());
         }
         // one line with the loader's breakdown, read by measure-startup.sh
-        LOG.infof("Loader timings: libtorch %d ms, weights %d ms, tokenizer %d ms (waited %d ms), warm-up %d ms, "
-                + "total %d ms", libtorchNanos / 1_000_000, weightsNanos / 1_000_000,
+        LOG.infof("Loader timings: waited for HTTP up %d ms, libtorch %d ms, weights %d ms, tokenizer %d ms (waited %d "
+                + "ms), warm-up %d ms, total %d ms", httpWaitNanos / 1_000_000, libtorchNanos / 1_000_000, weightsNanos / 1_000_000,
                 tokenizerNanos[0] / 1_000_000, tokenizerWaitNanos / 1_000_000, warmupNanos / 1_000_000,
                 (System.nanoTime() - start) / 1_000_000);
         LOG.infof("Model '%s' ready in %.2f s since start of loading (KV cache %d MiB for %d sequences of %d tokens)", id,
