@@ -149,6 +149,9 @@ public class ModelHost {
     private ServedModel load() throws Exception {
         DjlEnvironment.init();
         long start = System.nanoTime();
+        // Native libraries (libtorch, the tokenizer's) load only once HTTP is up: see HttpUp for the lock they share
+        // with the event loops. Resolving a CUDA device loads libtorch, so it waits; a CPU one is plain Java.
+        long httpWaitNanos = config.model().device().trim().equalsIgnoreCase("cpu") ? 0 : awaitHttpUp();
         Device device = device(config.model().device());
         // Settings the first request would trip over are checked before loading (and before any download).
         try {
@@ -168,13 +171,10 @@ public class ModelHost {
         LOG.infof("Loading %s (%s, %d layers, hidden %d) from %s on %s as %s", modelConfig.architecture().hfName(),
                 modelConfig.architecture(), modelConfig.numHiddenLayers(), modelConfig.hiddenSize(), dir, device,
                 dtype);
-        // Native libraries (libtorch, the tokenizer's) load once HTTP is up: see HttpUp for the lock they share with
-        // the event loops. Until then this thread did only Java work beside main (checkpoint, config).
-        long t = System.nanoTime();
-        if (httpUp != null && !httpUp.await(HTTP_UP_WAIT)) {
-            LOG.warnf("HTTP server not listening after %s: loading the model anyway", HTTP_UP_WAIT);
-        }
-        long httpWaitNanos = System.nanoTime() - t;
+        // the weight files into the page cache meanwhile: disk reads overlap the HTTP server's start
+        io.djinn.model.Readahead.start(dir);
+        // Until here this thread did only Java work beside main (checkpoint, config).
+        httpWaitNanos += awaitHttpUp();
         // the tokenizer (JSON parsing, its native library) loads beside the weights, on a helper of this thread
         CompletableFuture<Tokenizer> tokenizerLoad = new CompletableFuture<>();
         long[] tokenizerNanos = new long[1];
@@ -188,7 +188,7 @@ public class ModelHost {
                 tokenizerLoad.completeExceptionally(failed);
             }
         });
-        t = System.nanoTime();
+        long t = System.nanoTime();
         Engine.getEngine("PyTorch"); // loads libtorch
         long libtorchNanos = System.nanoTime() - t;
         t = System.nanoTime();
@@ -241,6 +241,15 @@ public class ModelHost {
                 (System.nanoTime() - start) / 1e9, engine.cacheBytes() >> 20, kv.slots(),
                 maxContext);
         return served;
+    }
+
+    /** Waits (at most {@link #HTTP_UP_WAIT}) until the HTTP server listens; the nanoseconds waited. */
+    private long awaitHttpUp() throws InterruptedException {
+        long t = System.nanoTime();
+        if (httpUp != null && !httpUp.await(HTTP_UP_WAIT)) {
+            LOG.warnf("HTTP server not listening after %s: loading the model anyway", HTTP_UP_WAIT);
+        }
+        return System.nanoTime() - t;
     }
 
     /**
