@@ -260,8 +260,10 @@ public final class SafetensorsReader implements AutoCloseable {
     /**
      * Widens little-endian bfloat16 {@code in} into native-order float32 {@code out} (which must hold twice the
      * bytes). bfloat16 is the upper half of a float32, so widening is a 16-bit shift; it runs in chunks, each read
-     * and written with one bulk transfer, and the shift loop over plain arrays is one the JIT vectorises. (An
-     * element-wise loop over the buffers took seconds for a 135M-parameter checkpoint.)
+     * and written with one bulk transfer, the shift loop over plain arrays being one the JIT compiles to SIMD code.
+     * Either way widening is memory-bound: about 4 ns per element, under 0.1 s for 13.5M elements once compiled
+     * (measured beside an element-wise loop over the buffers, which was no slower), so a 135M-parameter checkpoint
+     * spends a fraction of a second here, overlapped with folding by {@link TensorPrefetch}.
      */
     static void widenBf16(ByteBuffer in, ByteBuffer out) {
         ShortBuffer src = in.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
