@@ -2,6 +2,7 @@ package io.djinn.serving;
 
 import io.djinn.StartupClock;
 import io.quarkus.vertx.http.HttpServerStart;
+import io.quarkus.vertx.http.HttpsServerStart;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.ObservesAsync;
 import java.time.Duration;
@@ -27,6 +28,18 @@ public class HttpUp {
     private final CountDownLatch listening = new CountDownLatch(1);
 
     void httpUp(@ObservesAsync HttpServerStart event) {
+        listening();
+    }
+
+    /** A server with only HTTPS enabled announces that instead. */
+    void httpsUp(@ObservesAsync HttpsServerStart event) {
+        listening();
+    }
+
+    private void listening() {
+        if (listening.getCount() == 0) {
+            return;
+        }
         long now = System.currentTimeMillis();
         listening.countDown();
         long main = StartupClock.mainEpochMillis();
