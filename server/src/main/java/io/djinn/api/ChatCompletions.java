@@ -59,44 +59,20 @@ public class ChatCompletions {
         Reservation admitted;
         try {
             p = prepare(body);
-            int maxOutput = 0;
-            for (SamplingParams params : p.choiceParams()) {
-                maxOutput += params.maxTokens();
-            }
-            admitted = admission.admit(caller, p.model().id(), p.prompt().length, maxOutput, p.priority());
+            admitted = admit(caller, List.of(p));
         } catch (ApiException e) {
             return Uni.createFrom().item(error(e));
         }
         ChunkStream.Header header = new ChunkStream.Header(
                 "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""), System.currentTimeMillis() / 1000,
                 p.model().id(), fingerprint(p.model()), p.serviceTier());
-        List<Multi<TextEvent>> generations = new ArrayList<>();
-        for (SamplingParams params : p.choiceParams()) {
-            generations.add(p.model().generate(p.prompt(), params, p.priority()));
-        }
-        List<Multi<TextEvent>> choices = admitted.track(generations);
+        List<Multi<TextEvent>> choices = admitted.track(generate(p));
         LogprobsRenderer logprobs = Boolean.TRUE.equals(p.request().logprobs())
                 ? new LogprobsRenderer(p.model().tokenizer(), topLogprobs(p.request())) : null;
         if (p.request().streaming()) {
             ChunkStream stream = new ChunkStream(header, choices.size(), p.prompt().length,
                     p.request().streamOptions(), p.echo(), logprobs, p.shaping());
-            // The status is decided once the engine has taken every choice and produced its first event: a request it
-            // refuses (queue full, queue timeout) still gets its 503 before the stream exists.
-            // When one choice is refused, the choices that already started are cancelled: nobody will read them.
-            List<Multi<TextEvent>> opened = java.util.Collections.synchronizedList(new ArrayList<>());
-            List<Uni<Multi<TextEvent>>> started = new ArrayList<>();
-            for (Multi<TextEvent> choice : choices) {
-                started.add(StreamStart.firstEvent(choice).invoke(opened::add));
-            }
-            return Uni.join().all(started).andFailFast().map(running -> HttpReply.eventStream(
-                    KeepAlive.wrap(stream.render(running), config.api().keepAliveInterval()))
-                    .withHeaders(admitted.headers()))
-                    .onFailure().invoke(t -> {
-                        synchronized (opened) {
-                            opened.forEach(m -> m.subscribe().with(e -> { }).cancel());
-                        }
-                    })
-                    .onFailure().recoverWithItem(t -> error(ErrorMapper.toApiException(t)));
+            return openStream(choices, stream::render, admitted);
         }
         List<Uni<ChoiceResult>> results = new ArrayList<>();
         for (int i = 0; i < choices.size(); i++) {
@@ -121,15 +97,63 @@ public class ChatCompletions {
         }).onFailure().recoverWithItem(t -> error(ErrorMapper.toApiException(t)));
     }
 
-    /** One finished choice of a non-streamed answer. */
-    private record ChoiceResult(ChatCompletion.Choice choice, TextEvent.Finished end) {
-        /**
-         * The same parser a stream uses, fed the same deltas and accumulated the way a client accumulates a stream:
-         * streamed and non-streamed answers are the same message by construction.
-         */
-        static ChoiceResult of(int index, List<TextEvent> events, String echo, LogprobsRenderer renderer,
-                OutputShaping.Plan shaping) {
-            AssistantOutputParser parser = shaping.parser();
+    /**
+     * Admits prepared requests under the caller's limits as one request: its prompts plus the most output its
+     * choices may produce. The reservation also meters the usage (by model and service tier).
+     */
+    Reservation admit(Caller caller, List<Prepared> prepared) {
+        int promptTokens = 0;
+        int maxOutput = 0;
+        for (Prepared p : prepared) {
+            promptTokens += p.prompt().length;
+            for (SamplingParams params : p.choiceParams()) {
+                maxOutput += params.maxTokens();
+            }
+        }
+        Prepared first = prepared.getFirst();
+        return admission.admit(caller, first.model().id(), promptTokens, maxOutput, first.priority());
+    }
+
+    /** Hands each choice of a prepared request to the engine. */
+    static List<Multi<TextEvent>> generate(Prepared p) {
+        List<Multi<TextEvent>> generations = new ArrayList<>();
+        for (SamplingParams params : p.choiceParams()) {
+            generations.add(p.model().generate(p.prompt(), params, p.priority()));
+        }
+        return generations;
+    }
+
+    /**
+     * An SSE reply over the rendered choices. The status is decided once the engine has taken every choice and
+     * produced its first event: a request it refuses (queue full, queue timeout) still gets its 503 before the
+     * stream exists. When one choice is refused, the choices that already started are cancelled: nobody will read
+     * them.
+     */
+    Uni<HttpReply> openStream(List<Multi<TextEvent>> choices,
+            java.util.function.Function<List<Multi<TextEvent>>, Multi<String>> render, Reservation admitted) {
+        List<Multi<TextEvent>> opened = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Uni<Multi<TextEvent>>> started = new ArrayList<>();
+        for (Multi<TextEvent> choice : choices) {
+            started.add(StreamStart.firstEvent(choice).invoke(opened::add));
+        }
+        return Uni.join().all(started).andFailFast().map(running -> HttpReply.eventStream(
+                KeepAlive.wrap(render.apply(running), config.api().keepAliveInterval()))
+                .withHeaders(admitted.headers()))
+                .onFailure().invoke(t -> {
+                    synchronized (opened) {
+                        opened.forEach(m -> m.subscribe().with(e -> { }).cancel());
+                    }
+                })
+                .onFailure().recoverWithItem(t -> error(ErrorMapper.toApiException(t)));
+    }
+
+    /**
+     * One choice's events read the way a client accumulates a stream: the parsed message, the end event and the
+     * tokens' log-probabilities.
+     */
+    record Collected(AssistantMessage message, TextEvent.Finished end, List<TokenLogprobs> logprobs) {
+
+        static Collected of(List<TextEvent> events, AssistantOutputParser parser) {
             AssistantAccumulator message = new AssistantAccumulator();
             List<TokenLogprobs> logprobs = new ArrayList<>();
             TextEvent.Finished end = null;
@@ -144,7 +168,22 @@ public class ChatCompletions {
             if (end == null) {
                 throw new IllegalStateException("generation ended without a finish event");
             }
-            AssistantMessage m = message.add(parser.finish()).message();
+            return new Collected(message.add(parser.finish()).message(), end, logprobs);
+        }
+    }
+
+    /** One finished choice of a non-streamed answer. */
+    private record ChoiceResult(ChatCompletion.Choice choice, TextEvent.Finished end) {
+        /**
+         * The same parser a stream uses, fed the same deltas and accumulated the way a client accumulates a stream:
+         * streamed and non-streamed answers are the same message by construction.
+         */
+        static ChoiceResult of(int index, List<TextEvent> events, String echo, LogprobsRenderer renderer,
+                OutputShaping.Plan shaping) {
+            Collected collected = Collected.of(events, shaping.parser());
+            AssistantMessage m = collected.message();
+            TextEvent.Finished end = collected.end();
+            List<TokenLogprobs> logprobs = collected.logprobs();
             ChoiceLogprobs lp = renderer == null ? null : new ChoiceLogprobs(renderer.render(logprobs), null);
             String content = (echo == null ? "" : echo) + m.content();
             List<ChatCompletion.ToolCall> calls = new ArrayList<>();
@@ -160,7 +199,20 @@ public class ChatCompletions {
     }
 
     Prepared prepare(byte[] body) {
-        ChatCompletionRequest req = parser.parse(body, ChatCompletionRequest.class, UnsupportedParameters::check);
+        return prepare(parser.parse(body, ChatCompletionRequest.class, UnsupportedParameters::check));
+    }
+
+    /** A chat request: its messages rendered through the chat template. */
+    Prepared prepare(ChatCompletionRequest req) {
+        checkOptions(req);
+        ServedModel model = servedModel(req.model());
+        ChatPrompts.ChatPrompt chat = ChatPrompts.build(req.promptSpec(), model);
+        String echo = Boolean.TRUE.equals(req.echo()) ? chat.finalAssistantText() : null;
+        return prepare(req, model, chat.tokens(), chat.text(), echo, "messages");
+    }
+
+    /** Cross-field rules of the request's options. */
+    static void checkOptions(ChatCompletionRequest req) {
         if (req.streamOptions() != null && !req.streaming()) {
             throw ApiException.invalidParam("stream_options",
                     "'stream_options' is only allowed when 'stream' is true.");
@@ -168,22 +220,37 @@ public class ChatCompletions {
         if (req.topLogprobs() != null && req.topLogprobs() > 0 && !Boolean.TRUE.equals(req.logprobs())) {
             throw ApiException.invalidParam("top_logprobs", "'top_logprobs' requires 'logprobs' to be true.");
         }
+    }
+
+    /** The loaded model, if the request names it (or names none). */
+    ServedModel servedModel(String requested) {
         ServedModel model = host.ready()
                 .orElseThrow(() -> ApiException.modelUnavailable(host.failure(), host.loading()));
-        if (req.model() != null && host.find(req.model()).isEmpty()) {
-            throw ApiException.modelNotFound(req.model(), host.servedNames());
+        if (requested != null && host.find(requested).isEmpty()) {
+            throw ApiException.modelNotFound(requested, host.servedNames());
         }
+        return model;
+    }
+
+    /**
+     * A request whose prompt tokens are known (a rendered chat, or a legacy completion's raw prompt): context and
+     * output-length checks, output shaping and the sampling parameters of each choice.
+     *
+     * @param promptParam the parameter the prompt comes from, for messages about it
+     */
+    Prepared prepare(ChatCompletionRequest req, ServedModel model, int[] tokens, String promptText, String echo,
+            String promptParam) {
         Tokenizer tokenizer = model.tokenizer();
-        ChatPrompts.ChatPrompt chat = ChatPrompts.build(req.promptSpec(), model);
         int context = model.maxContext();
-        int[] prompt = truncate(chat.tokens(), req, context);
+        int[] prompt = truncate(tokens, req, context);
         if (prompt.length == 0) {
-            throw ApiException.badRequest("messages", "empty_prompt", "The rendered prompt has no tokens.");
+            throw ApiException.badRequest(promptParam, "empty_prompt", "The rendered prompt has no tokens.");
         }
         if (prompt.length >= context) {
-            throw ApiException.badRequest("messages", "context_length_exceeded", "This model's maximum context "
-                    + "length is " + context + " tokens, but the messages take " + prompt.length
-                    + " tokens, leaving no room for output. Shorten the messages or set 'truncate_prompt_tokens'.");
+            throw ApiException.badRequest(promptParam, "context_length_exceeded", "This model's maximum context "
+                    + "length is " + context + " tokens, but the " + promptParam + " take " + prompt.length
+                    + " tokens, leaving no room for output. Shorten the " + promptParam
+                    + " or set 'truncate_prompt_tokens'.");
         }
         int room = context - prompt.length;
         int cap = config.model().maxOutputTokens();
@@ -195,7 +262,7 @@ public class ChatCompletions {
         }
         if (asked != null && asked > room) {
             throw ApiException.badRequest(maxParam, "context_length_exceeded", "This model's maximum context length "
-                    + "is " + context + " tokens. The messages take " + prompt.length + " tokens and " + maxParam
+                    + "is " + context + " tokens. The " + promptParam + " take " + prompt.length + " tokens and " + maxParam
                     + " asks for " + asked + ", which is " + (prompt.length + asked) + " in total.");
         }
         int maxTokens = asked != null ? asked : Math.min(cap, room);
@@ -204,7 +271,7 @@ public class ChatCompletions {
             throw ApiException.invalidParam("min_tokens", "'min_tokens' (" + minTokens + ") must not exceed the "
                     + "maximum output length (" + maxTokens + ").");
         }
-        OutputShaping.Plan shaping = OutputShaping.plan(req, model, config.model(), chat.text());
+        OutputShaping.Plan shaping = OutputShaping.plan(req, model, config.model(), promptText);
         var eos = model.generationConfig().eosTokenIds();
         int shortest = shaping.minTokens();
         if (shortest > 0 && shortest + 1 > maxTokens) {
@@ -236,7 +303,6 @@ public class ChatCompletions {
             choices.add(i == 0 || req.seed() == null ? base : base.toBuilder().seed(choiceSeed(req.seed(), i)).build());
         }
         boolean priority = "priority".equals(req.serviceTier());
-        String echo = Boolean.TRUE.equals(req.echo()) ? chat.finalAssistantText() : null;
         return new Prepared(req, model, prompt, choices, priority ? Priority.HIGH : Priority.DEFAULT,
                 priority ? "priority" : "default", echo, shaping);
     }
