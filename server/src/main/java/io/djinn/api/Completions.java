@@ -6,10 +6,10 @@ import io.djinn.auth.Caller;
 import io.djinn.common.ApiException;
 import io.djinn.common.Json;
 import io.djinn.config.DjinnConfig;
-import io.djinn.engine.ServedModel;
+import io.djinn.serving.Generations;
+import io.djinn.serving.ServedModel;
 import io.djinn.engine.TextEvent;
 import io.djinn.engine.TokenLogprobs;
-import io.djinn.ratelimit.Reservation;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,12 +27,12 @@ import java.util.concurrent.atomic.AtomicReference;
 @ApplicationScoped
 public class Completions {
 
-    private final ChatCompletions chat;
+    private final Generations generations;
     private final RequestParser parser;
     private final DjinnConfig config;
 
-    public Completions(ChatCompletions chat, RequestParser parser, DjinnConfig config) {
-        this.chat = chat;
+    public Completions(Generations generations, RequestParser parser, DjinnConfig config) {
+        this.generations = generations;
         this.parser = parser;
         this.config = config;
     }
@@ -41,40 +41,42 @@ public class Completions {
      * @param prompts one prepared request per prompt, each with {@code n} choices
      * @param echoes  each prompt's text when {@code echo} is set, else null
      */
-    record Plan(CompletionRequest request, List<ChatCompletions.Prepared> prompts, List<String> echoes,
+    record Plan(CompletionRequest request, List<Generations.Prepared> prompts, List<String> echoes,
             int logprobs) {}
 
     public Uni<HttpReply> handle(byte[] body, Caller caller) {
         Plan plan;
-        Reservation admitted;
+        Generations.Running running;
         try {
             plan = prepare(body);
-            admitted = chat.admit(caller, plan.prompts());
+            running = generations.start(plan.prompts(), caller);
         } catch (ApiException e) {
             return Uni.createFrom().item(ChatCompletions.error(e));
         }
-        ChatCompletions.Prepared first = plan.prompts().getFirst();
+        Generations.Prepared first = plan.prompts().getFirst();
         Header header = new Header("cmpl-" + UUID.randomUUID().toString().replace("-", ""),
                 System.currentTimeMillis() / 1000, first.model().id(), ChatCompletions.fingerprint(first.model()));
-        List<Multi<TextEvent>> generations = new ArrayList<>();
+        // Choices come prompt by prompt, n per prompt: choice i belongs to prompt i / n.
         List<String> echoes = new ArrayList<>();
         int promptTokens = 0;
         for (int i = 0; i < plan.prompts().size(); i++) {
-            ChatCompletions.Prepared p = plan.prompts().get(i);
+            Generations.Prepared p = plan.prompts().get(i);
             promptTokens += p.prompt().length;
-            for (Multi<TextEvent> g : ChatCompletions.generate(p)) {
-                generations.add(g);
+            for (int c = 0; c < p.choiceParams().size(); c++) {
                 echoes.add(plan.echoes().get(i));
             }
         }
-        List<Multi<TextEvent>> choices = admitted.track(generations);
+        List<Multi<TextEvent>> choices = running.choices();
         LogprobsRenderer logprobs = plan.logprobs() >= 0
                 ? new LogprobsRenderer(first.model().tokenizer(), plan.logprobs()) : null;
         int prompt = promptTokens;
         if (plan.request().streaming()) {
             Stream stream = new Stream(header, choices.size(), prompt, plan.request().streamOptions(), echoes,
                     logprobs);
-            return chat.openStream(choices, stream::render, admitted);
+            return running.opened().map(opened -> HttpReply.eventStream(
+                    KeepAlive.wrap(stream.render(opened), config.api().keepAliveInterval()))
+                    .withHeaders(running.headers()))
+                    .onFailure().recoverWithItem(t -> ChatCompletions.error(ErrorMapper.toApiException(t)));
         }
         List<Uni<Finished>> results = new ArrayList<>();
         for (int i = 0; i < choices.size(); i++) {
@@ -93,7 +95,7 @@ public class Completions {
             }
             Completion c = new Completion(header.id(), "text_completion", header.created(), header.model(),
                     header.fingerprint(), out, Usage.of(prompt, completion, Math.min(prompt, cached)));
-            return HttpReply.json(200, Json.write(c), admitted.headers());
+            return HttpReply.json(200, Json.write(c), running.headers());
         }).onFailure().recoverWithItem(t -> ChatCompletions.error(ErrorMapper.toApiException(t)));
     }
 
@@ -145,7 +147,7 @@ public class Completions {
         ChatCompletionRequest sampling = parser.parse(Json.write(shared).getBytes(StandardCharsets.UTF_8),
                 ChatCompletionRequest.class, tree -> { });
         ChatCompletions.checkOptions(sampling);
-        ServedModel model = chat.servedModel(req.model());
+        ServedModel model = generations.model(req.model());
         boolean echo = Boolean.TRUE.equals(req.echo());
         if (echo && req.logprobs() != null) {
             throw ApiException.badRequest("echo", "unsupported_parameter", "'echo' together with 'logprobs' asks for"
@@ -156,11 +158,11 @@ public class Completions {
             throw ApiException.invalidParam("n", "'n' times the number of prompts is " + prompts.size()
                     * sampling.choices() + "; at most 128 choices may be generated per request.");
         }
-        List<ChatCompletions.Prepared> prepared = new ArrayList<>();
+        List<Generations.Prepared> prepared = new ArrayList<>();
         List<String> echoes = new ArrayList<>();
         for (int[] tokens : prompts) {
             String text = model.tokenizer().decode(tokens, false);
-            prepared.add(chat.prepare(sampling, model, tokens, text, null, "prompt"));
+            prepared.add(generations.prepare(model, new Generations.Prompt(tokens, text, "prompt"), sampling));
             echoes.add(echo ? model.tokenizer().decode(tokens, true) : null);
         }
         return new Plan(req, prepared, echoes, req.logprobs() == null ? -1 : req.logprobs());

@@ -10,7 +10,7 @@ import io.djinn.config.DjinnConfig;
 import io.djinn.engine.FinishReason;
 import io.djinn.engine.SamplingParams;
 import io.djinn.engine.TextEvent;
-import io.djinn.ratelimit.Reservation;
+import io.djinn.serving.Generations;
 import io.djinn.redis.RedisUnavailableException;
 import io.djinn.responses.ResponseStore;
 import io.djinn.responses.StoredResponse;
@@ -37,12 +37,15 @@ import java.util.concurrent.atomic.AtomicReference;
 public class Responses {
 
     private final ChatCompletions chat;
+    private final Generations generations;
     private final RequestParser parser;
     private final ResponseStore store;
     private final DjinnConfig config;
 
-    public Responses(ChatCompletions chat, RequestParser parser, ResponseStore store, DjinnConfig config) {
+    public Responses(ChatCompletions chat, Generations generations, RequestParser parser, ResponseStore store,
+            DjinnConfig config) {
         this.chat = chat;
+        this.generations = generations;
         this.parser = parser;
         this.store = store;
         this.config = config;
@@ -54,26 +57,29 @@ public class Responses {
 
     public Uni<HttpReply> handle(byte[] body, Caller caller) {
         Prepared p;
-        Reservation admitted;
+        Generations.Running running;
         try {
             p = prepare(body, caller);
-            admitted = chat.admit(caller, List.of(p.chat()));
+            running = generations.start(p.chat().run(), caller);
         } catch (ApiException e) {
             return Uni.createFrom().item(ChatCompletions.error(e));
         } catch (RedisUnavailableException e) {
             return Uni.createFrom().item(ChatCompletions.error(storeUnavailable()));
         }
-        List<Multi<TextEvent>> generation = admitted.track(ChatCompletions.generate(p.chat()));
-        Run run = new Run(p, p.chat().shaping().parser(), caller);
+        Run run = new Run(p, p.chat().run().shaping().parser(), caller);
         if (p.chat().request().streaming()) {
-            return chat.openStream(generation, choices -> run.stream(choices.getFirst()), admitted);
+            // The status leaves once the engine has taken the request (a refusal is still a 503).
+            return running.opened().map(opened -> HttpReply.eventStream(
+                    KeepAlive.wrap(run.stream(opened.getFirst()), config.api().keepAliveInterval()))
+                    .withHeaders(running.headers()))
+                    .onFailure().recoverWithItem(t -> ChatCompletions.error(toApi(t)));
         }
-        return generation.getFirst().collect().asList().chain(events -> {
+        return running.choices().getFirst().collect().asList().chain(events -> {
             for (TextEvent e : events) {
                 run.on(e);
             }
             return run.finish();
-        }).map(response -> HttpReply.json(200, Json.write(response), admitted.headers()))
+        }).map(response -> HttpReply.json(200, Json.write(response), running.headers()))
                 .onFailure().recoverWithItem(t -> ChatCompletions.error(toApi(t)));
     }
 
@@ -125,7 +131,7 @@ public class Responses {
             if (end == null) {
                 throw new IllegalStateException("generation ended without a finish event");
             }
-            int input = p.chat().prompt().length;
+            int input = p.chat().run().prompt().length;
             ResponseObject.ResponseUsage usage = ResponseObject.ResponseUsage.of(input,
                     Math.min(input, end.cachedTokens()), end.completionTokens(),
                     Math.min(reasoningTokens, end.completionTokens()));
@@ -236,12 +242,12 @@ public class Responses {
         } catch (ApiException e) {
             throw ResponsesRequests.renamed(e);
         }
-        SamplingParams sampling = prepared.choiceParams().getFirst();
+        SamplingParams sampling = prepared.run().choiceParams().getFirst();
         ResponseObject start = new ResponseObject(ResponsesRequests.newId("resp_"), "response",
                 System.currentTimeMillis() / 1000, "in_progress", null, null, req.instructions(),
-                req.maxOutputTokens(), prepared.model().id(), List.of(),
+                req.maxOutputTokens(), prepared.run().model().id(), List.of(),
                 !Boolean.FALSE.equals(req.parallelToolCalls()), req.previousResponseId(),
-                new ResponseObject.Reasoning(effort, null), prepared.serviceTier(), req.stored(),
+                new ResponseObject.Reasoning(effort, null), prepared.run().serviceTier(), req.stored(),
                 sampling.temperature(), new ResponseObject.Text(format(req.text())),
                 req.toolChoice() == null ? Json.MAPPER.getNodeFactory().textNode(tools == null || tools.isEmpty()
                         ? "none" : "auto") : req.toolChoice(),
