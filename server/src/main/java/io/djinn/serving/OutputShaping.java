@@ -152,7 +152,7 @@ public final class OutputShaping {
                     + "request has " + String.join(" and ", sources) + ".");
         }
 
-        ToolCallFormat toolFormat = null;
+        ToolCallFormat format = null;
         List<JsonNode> tools = req.tools() == null ? List.of() : req.tools();
         JsonNode choice = req.toolChoice();
         String mode = choice == null || choice.isNull() ? (tools.isEmpty() ? "none" : "auto")
@@ -166,7 +166,7 @@ public final class OutputShaping {
                 throw ApiException.invalidParam("tools", "This model's chat template shows no tool-call format "
                         + "this server can parse; send tool_choice 'none', or configure djinn.model.tool-call-format.");
             }
-            toolFormat = toolFormat;
+            format = toolFormat;
             if (!"auto".equals(mode)) {
                 if (grammar != null) {
                     throw ApiException.invalidParam("tool_choice", "'tool_choice' '" + mode + "' forces a tool call,"
@@ -174,7 +174,7 @@ public final class OutputShaping {
                 }
                 String named = "named".equals(mode) ? choice.path("function").path("name").asText() : null;
                 grammar = forcedCalls(tools, named, !Boolean.FALSE.equals(req.parallelToolCalls()),
-                        toolFormat.syntax());
+                        format.syntax());
                 source = "tool_choice";
             }
         }
@@ -189,7 +189,7 @@ public final class OutputShaping {
         boolean opens = reasoning != null && reasoning.promptOpensReasoning(promptText);
         TokenVocabulary vocabulary = grammar == null ? null : vocabulary();
         int minTokens = grammar == null ? 0 : new GrammarConstraint(grammar, vocabulary).minTokens();
-        return new OutputPlan(grammar, source, toolFormat, reasoning, opens, budget,
+        return new OutputPlan(grammar, source, format, reasoning, opens, budget,
                 !Boolean.FALSE.equals(req.includeReasoning()), this, vocabulary, minTokens);
     }
 
