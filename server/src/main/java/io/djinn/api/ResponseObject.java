@@ -34,12 +34,14 @@ public record ResponseObject(String id, String object, @JsonProperty("created_at
             @JsonProperty("output_tokens_details") OutputDetails outputTokensDetails,
             @JsonProperty("total_tokens") int totalTokens) {
 
-        public record InputDetails(@JsonProperty("cached_tokens") int cachedTokens) {}
+        /** {@code cache_write_tokens}: always 0, prefix-cache writes are not billed apart from input. */
+        public record InputDetails(@JsonProperty("cached_tokens") int cachedTokens,
+                @JsonProperty("cache_write_tokens") int cacheWriteTokens) {}
 
         public record OutputDetails(@JsonProperty("reasoning_tokens") int reasoningTokens) {}
 
         static ResponseUsage of(int input, int cached, int output, int reasoning) {
-            return new ResponseUsage(input, new InputDetails(cached), output, new OutputDetails(reasoning),
+            return new ResponseUsage(input, new InputDetails(cached, 0), output, new OutputDetails(reasoning),
                     input + output);
         }
     }

@@ -184,10 +184,12 @@ class ResponsesSdkTest {
         }
         Response second = client.responses().create(ResponseCreateParams.builder()
                 .model(ChatCompletionsApiTest.MODEL).previousResponseId(first.id()).inputOfResponse(results)
-                .maxOutputTokens(5).temperature(0.0).build());
+                .addTool(GetWeather.class, JsonSchemaLocalValidation.YES).maxOutputTokens(5).temperature(0.0)
+                .build());
         second.validate();
         assertEquals(first.id(), second.previousResponseId().orElseThrow());
-        // The continued prompt holds the first request, its calls and the results: more input than the first.
+        // The continued prompt holds the first request, its calls and the results (tools are sent again, as OpenAI
+        // does not carry them over): more input than the first.
         assertTrue(second.usage().orElseThrow().inputTokens() > first.usage().orElseThrow().inputTokens());
     }
 
