@@ -215,9 +215,9 @@ final class ResponsesRequests {
                     out.set("content", item.get("content"));
                 }
             }
-            default -> throw ApiException.badRequest(at + ".type", "unsupported_parameter", "Input items of type "
-                    + abbreviate(type) + " are not supported by this server; send message, function_call, "
-                    + "function_call_output or reasoning items.");
+            default -> throw ApiException.badRequest(at + ".type", "unsupported_parameter", "'" + at + ".type' is "
+                    + abbreviate(type) + ": input items of that type are not supported by this server; send message,"
+                    + " function_call, function_call_output or reasoning items.");
         }
         return out;
     }

@@ -202,9 +202,10 @@ class ResponsesApiTest {
                 {"model":"%s","prompt":[[5,6,7],[8,9]],"n":2,"max_tokens":3,"temperature":0,"echo":true,
                  "ignore_eos":true}""".formatted(MODEL));
         ids.then().statusCode(200).body("object", equalTo("text_completion")).body("choices", hasSize(4))
-                .body("choices.index", equalTo(List.of(0, 1, 2, 3))).body("usage.prompt_tokens", equalTo(10))
+                .body("choices.index", equalTo(List.of(0, 1, 2, 3))).body("usage.prompt_tokens", equalTo(5))
                 .body("usage.completion_tokens", equalTo(12));
-        // n choices per prompt, prompt by prompt; greedy choices of one prompt agree, and each starts with its prompt.
+        // Each prompt counts once however many choices it has; n choices per prompt, prompt by prompt; greedy
+        // choices of one prompt agree.
         List<String> texts = ids.path("choices.text");
         assertEquals(texts.get(0), texts.get(1));
         assertEquals(texts.get(2), texts.get(3));
