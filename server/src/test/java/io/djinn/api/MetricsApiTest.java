@@ -52,12 +52,17 @@ public class MetricsApiTest {
         return names;
     }
 
-    /** The metric families in a scrape (the names of its {@code # TYPE} lines). */
+    /**
+     * The metric families in a scrape (the names of its {@code # TYPE} lines), counters under the name their samples
+     * carry ({@code _total}: the Prometheus client names the family without it).
+     */
     static Set<String> families(String scrape) {
         Set<String> names = new TreeSet<>();
         for (String line : scrape.split("\n")) {
             if (line.startsWith("# TYPE ")) {
-                names.add(line.split(" ")[2]);
+                String[] parts = line.split(" ");
+                boolean counter = parts.length > 3 && parts[3].equals("counter") && !parts[2].endsWith("_total");
+                names.add(counter ? parts[2] + "_total" : parts[2]);
             }
         }
         return names;
