@@ -1,6 +1,6 @@
 package io.djinn.serving;
 
-import io.djinn.StartupClock;
+import io.djinn.common.StartupClock;
 import io.quarkus.vertx.http.HttpServerStart;
 import io.quarkus.vertx.http.HttpsServerStart;
 import jakarta.enterprise.context.ApplicationScoped;

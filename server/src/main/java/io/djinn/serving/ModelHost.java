@@ -5,12 +5,12 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
-import io.djinn.DjlEnvironment;
+import io.djinn.common.DjlEnvironment;
 import io.djinn.config.DjinnConfig;
 import io.djinn.engine.GenerationConfig;
 import io.djinn.engine.EngineSettings;
 import io.djinn.engine.InferenceEngine;
-import io.djinn.engine.ServedModel;
+import io.djinn.serving.ServedModel;
 import io.djinn.model.LlamaModel;
 import io.djinn.model.ModelConfig;
 import io.djinn.model.RuntimeChoice;
@@ -225,7 +225,7 @@ public class ModelHost {
         metrics.attach(engine);
         String id = config.model().name().orElse(checkpoint.modelId());
         ServedModel served = new ServedModel(id, modelConfig, tokenizer, tokenizer.chatTemplate(), generationConfig,
-                engine);
+                engine, new OutputShaping.Settings(config.model().toolCallFormat(), config.model().reasoningParser()));
         t = System.nanoTime();
         Warmup.run(served, listener);
         long warmupNanos = System.nanoTime() - t;
@@ -234,8 +234,8 @@ public class ModelHost {
         }
         // one line with the loader's breakdown, read by measure-startup.sh
         LOG.infof("Loader timings: waited for HTTP up %d ms, libtorch %d ms, weights %d ms, tokenizer %d ms (waited %d "
-                + "ms), warm-up %d ms, total %d ms", httpWaitNanos / 1_000_000, libtorchNanos / 1_000_000, weightsNanos / 1_000_000,
-                tokenizerNanos[0] / 1_000_000, tokenizerWaitNanos / 1_000_000, warmupNanos / 1_000_000,
+                + "ms), warm-up %d ms, total %d ms", httpWaitNanos / 1_000_000, libtorchNanos / 1_000_000,
+                weightsNanos / 1_000_000, tokenizerNanos[0] / 1_000_000, tokenizerWaitNanos / 1_000_000, warmupNanos / 1_000_000,
                 (System.nanoTime() - start) / 1_000_000);
         LOG.infof("Model '%s' ready in %.2f s since start of loading (KV cache %d MiB for %d sequences of %d tokens)", id,
                 (System.nanoTime() - start) / 1e9, engine.cacheBytes() >> 20, kv.slots(),

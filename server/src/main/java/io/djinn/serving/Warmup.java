@@ -4,7 +4,6 @@ import io.djinn.engine.EngineListener;
 import io.djinn.engine.FinishReason;
 import io.djinn.engine.Priority;
 import io.djinn.engine.SamplingParams;
-import io.djinn.engine.ServedModel;
 import io.djinn.engine.TextEvent;
 import java.time.Duration;
 import java.util.Arrays;

@@ -3,7 +3,7 @@ package io.djinn.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.djinn.DjlEnvironment;
+import io.djinn.common.DjlEnvironment;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,4 +1,4 @@
-package io.djinn;
+package io.djinn.common;
 
 import java.time.Instant;
 
@@ -13,7 +13,7 @@ public final class StartupClock {
     private StartupClock() {}
 
     /** Called first thing in {@code main}. */
-    static void mainEntered() {
+    public static void mainEntered() {
         mainEpochMillis = System.currentTimeMillis();
     }
 
