@@ -1,4 +1,4 @@
-package io.djinn.api;
+package io.djinn.serving;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
