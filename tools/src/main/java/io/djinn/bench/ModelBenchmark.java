@@ -165,7 +165,7 @@ public final class ModelBenchmark {
         }
     }
 
-    private static double prefill(LlamaModel model, NDManager root, KvCache cache, int[] prompt) {
+    static double prefill(LlamaModel model, NDManager root, KvCache cache, int[] prompt) {
         long t0 = System.nanoTime();
         try (NDManager step = root.newSubManager()) {
             NDArray logits = model.forward(step, cache, new int[] {0}, new int[][] {prompt}, new int[] {0}, false);
@@ -175,7 +175,7 @@ public final class ModelBenchmark {
     }
 
     /** Greedy decode steps as the engine runs them: the model's step and the sampler, one token per row. */
-    private static final class Decoder {
+    static final class Decoder {
         private final LlamaModel model;
         private final NDManager root;
         private final KvCache cache;
@@ -257,7 +257,7 @@ public final class ModelBenchmark {
         return best;
     }
 
-    private static double median(double[] xs) {
+    static double median(double[] xs) {
         double[] s = xs.clone();
         Arrays.sort(s);
         return s[s.length / 2];

@@ -27,6 +27,7 @@ public final class Tools {
                 case "bench-serve" -> ServeBenchmark.run(o);
                 case "bench-structured" -> StructuredBenchmark.run(o);
                 case "bench-limiter" -> LimiterBenchmark.run(o);
+                case "bench-peer" -> PeerBenchmark.run(o, rest);
                 case "help", "bench-help", "--help", "-h" -> usage();
                 default -> {
                     System.err.println("unknown command '" + command + "'");
@@ -67,6 +68,6 @@ public final class Tools {
                       --requests N           measured requests (default 20000)
                       --warmup N             warm-up requests (default 5000)
                       --json FILE            also write the figures as JSON
-                """ + ServeBenchmark.USAGE + StructuredBenchmark.USAGE);
+                """ + PeerBenchmark.USAGE + ServeBenchmark.USAGE + StructuredBenchmark.USAGE);
     }
 }
