@@ -29,6 +29,22 @@ public interface DjinnConfig {
 
     Tracing tracing();
 
+    Cpu cpu();
+
+    /** How libtorch's CPU kernels use the cores (see {@link io.djinn.model.CpuThreads}). */
+    interface Cpu {
+        /** Intra-op threads of libtorch's CPU kernels; 0 = the processors the JVM may use (a container's limit). */
+        @WithDefault("0")
+        int threads();
+
+        /**
+         * {@code passive}: libtorch's OpenMP threads sleep while they wait (steady when other threads or processes
+         * want the cores); {@code active}: they spin first (libgomp's default). {@code OMP_WAIT_POLICY} overrides it.
+         */
+        @WithDefault("passive")
+        String waitPolicy();
+    }
+
     /** OpenTelemetry request traces, exported over OTLP; off unless an endpoint is set. */
     interface Tracing {
         /** OTLP/HTTP endpoint of a collector, e.g. {@code http://otel-collector:4318}; unset = no tracing. */

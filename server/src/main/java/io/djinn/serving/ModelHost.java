@@ -10,6 +10,7 @@ import io.djinn.engine.GenerationConfig;
 import io.djinn.engine.EngineSettings;
 import io.djinn.engine.InferenceEngine;
 import io.djinn.engine.ServedModel;
+import io.djinn.model.CpuThreads;
 import io.djinn.model.LlamaModel;
 import io.djinn.model.ModelConfig;
 import io.djinn.model.RuntimeChoice;
@@ -153,6 +154,12 @@ public class ModelHost {
             throw new IllegalArgumentException("djinn.model.reasoning-parser must be auto or none, not '"
                     + config.model().reasoningParser() + "'");
         }
+        CpuThreads.WaitPolicy waitPolicy = CpuThreads.WaitPolicy.parse(config.cpu().waitPolicy(),
+                "djinn.cpu.wait-policy");
+        if (config.cpu().threads() < 0) {
+            throw new IllegalArgumentException("djinn.cpu.threads must be 0 (the available processors) or more, not "
+                    + config.cpu().threads());
+        }
         CheckpointSource.Checkpoint checkpoint = checkpoints.checkpoint(status -> loading = status);
         Path dir = checkpoint.folder();
         loading = "loading the weights from " + dir;
@@ -161,6 +168,9 @@ public class ModelHost {
         LOG.infof("Loading %s (%s, %d layers, hidden %d) from %s on %s as %s", modelConfig.architecture().hfName(),
                 modelConfig.architecture(), modelConfig.numHiddenLayers(), modelConfig.hiddenSize(), dir, device,
                 dtype);
+        // before libtorch loads: its OpenMP runtime reads the wait policy once
+        int threads = CpuThreads.apply(config.cpu().threads(), waitPolicy);
+        LOG.debugf("libtorch intra-op threads: %d", threads);
         LlamaModel lm = LlamaModel.load(dir, device, dtype);
         Tokenizer tokenizer = Tokenizer.load(dir);
         GenerationConfig generationConfig = GenerationConfig.read(dir);

@@ -41,6 +41,8 @@ public final class PeerBenchmark {
                   --prompt N             prompt tokens (default 36)
                   --tokens N             decoded tokens (default 64)
                   --runs N               measured runs of each engine, at least 3 (default 5)
+                  --threads N            libtorch intra-op threads, as djinn.cpu.threads (default 0: all)
+                  --wait-policy P        passive | active, as djinn.cpu.wait-policy (default passive)
                   --json FILE            also write the figures as JSON
             """;
 
@@ -87,7 +89,9 @@ public final class PeerBenchmark {
     private static void measure(BenchCheckpoint checkpoint, Map<String, String> o, int promptLen, int decodeLen,
             int runs) throws Exception {
         Path dir = checkpoint.dir();
-        System.out.printf("Loading Jlama and Djinn on %s ...%n", checkpoint.description());
+        int threads = ModelBenchmark.cpuThreads(o);
+        System.out.printf("Loading Jlama and Djinn (libtorch: %d intra-op threads, wait policy %s) on %s ...%n",
+                threads, o.getOrDefault("wait-policy", "passive"), checkpoint.description());
         try (AbstractModel jlama = ModelSupport.loadModel(dir.toFile(), DType.F32, DType.F32);
                 LlamaModel djinn = LlamaModel.load(dir, Device.cpu(), DataType.FLOAT32);
                 NDManager root = NDManager.newBaseManager(Device.cpu());

@@ -62,6 +62,8 @@ public final class Tools {
                       --prompt N             prompt tokens (default 256)
                       --tokens N             decoded tokens (default 64)
                       --rows N               also time decode steps of N rows in N slots (default 16; 1 = off)
+                      --threads N            libtorch intra-op threads, as djinn.cpu.threads (default 0: all)
+                      --wait-policy P        passive | active, as djinn.cpu.wait-policy (default passive)
                       --json FILE            also write the figures as JSON
                   bench-limiter              latency the key check and rate limiter add per request (p50, p99)
                       --redis URI            Redis to use (default: start the embedded loopback Redis)
