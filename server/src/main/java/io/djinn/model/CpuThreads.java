@@ -90,6 +90,20 @@ public final class CpuThreads {
         }
     }
 
+    /** The process environment's value now (not the JVM's start-up copy that System.getenv reads), or null. */
+    static String nativeEnvironment(String name) {
+        try (Arena arena = Arena.ofConfined()) {
+            Linker linker = Linker.nativeLinker();
+            MethodHandle getenv = linker.downcallHandle(linker.defaultLookup().find("getenv").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+            java.lang.foreign.MemorySegment v = (java.lang.foreign.MemorySegment) getenv.invokeExact(
+                    arena.allocateFrom(name));
+            return v.address() == 0 ? null : v.reinterpret(Long.MAX_VALUE).getString(0);
+        } catch (Throwable e) {
+            throw new IllegalStateException("getenv failed", e);
+        }
+    }
+
     private static void setenv(String name, String value) {
         try (Arena arena = Arena.ofConfined()) {
             Linker linker = Linker.nativeLinker();
