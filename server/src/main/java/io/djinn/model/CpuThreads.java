@@ -39,7 +39,9 @@ public final class CpuThreads {
     public enum WaitPolicy {
         /** Sleep at once: no core burnt while waiting, steady under contention. */
         PASSIVE,
-        /** Spin before sleeping (libgomp's default): slightly lower latency on an idle machine. */
+        /**
+         * libgomp's default (spin a while at each barrier, then sleep): slightly lower latency on an idle machine.
+         */
         ACTIVE;
 
         /** {@code passive} or {@code active}, any case. */
@@ -65,7 +67,10 @@ public final class CpuThreads {
             throw new IllegalArgumentException("threads must be 0 (all available processors) or more, not " + threads);
         }
         String env = System.getenv("OMP_WAIT_POLICY");
-        if (env != null) {
+        if (policy == WaitPolicy.ACTIVE) {
+            // libgomp's default needs no variable (its own ACTIVE would spin without ever sleeping)
+            LOG.debug("OpenMP wait policy left at libgomp's default");
+        } else if (env != null) {
             LOG.debugf("OMP_WAIT_POLICY=%s from the environment is kept", env);
         } else if (libtorchLoaded()) {
             LOG.debugf("libtorch is already loaded: the OpenMP wait policy %s applies from the next start", policy);
