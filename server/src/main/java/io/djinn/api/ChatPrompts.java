@@ -27,7 +27,11 @@ final class ChatPrompts {
      */
     record ChatPrompt(int[] tokens, String text, boolean continuesFinalMessage, String finalAssistantText) {}
 
-    static ChatPrompt build(PromptSpec spec, ServedModel model) {
+    /**
+     * @param limits the template's work limits and the rendered prompt's size limit, checked before the native
+     *               tokenizer sees the text
+     */
+    static ChatPrompt build(PromptSpec spec, ServedModel model, RequestLimits limits) {
         ChatTemplate template = model.chatTemplate();
         if (spec.chatTemplate() != null) {
             try {
@@ -74,7 +78,7 @@ final class ChatPrompts {
         }
         String text;
         try {
-            text = template.render(messages, tools, addGenerationPrompt, vars);
+            text = template.render(messages, tools, addGenerationPrompt, vars, limits.templateLimits());
         } catch (ChatTemplateException e) {
             throw ApiException.badRequest(spec.chatTemplate() != null ? "chat_template" : "messages",
                     "chat_template_error", "The chat template failed: " + e.getMessage());
@@ -88,6 +92,8 @@ final class ChatPrompts {
             }
             text = text.substring(0, at + lastText.length());
         }
+        limits.checkPrompt(spec.chatTemplate() != null ? "chat_template" : "messages", "The rendered prompt",
+                text.length());
         int[] tokens = model.tokenizer().encode(text);
         if (Boolean.TRUE.equals(spec.addSpecialTokens())) {
             tokens = withBos(tokens, model);
