@@ -174,7 +174,8 @@ public class ChatCompletions {
             throw ApiException.modelNotFound(req.model(), host.servedNames());
         }
         Tokenizer tokenizer = model.tokenizer();
-        ChatPrompts.ChatPrompt chat = ChatPrompts.build(req.promptSpec(), model, parser.limits());
+        ChatPrompts.ChatPrompt chat = ChatPrompts.build(req.promptSpec(), model, parser.limits(),
+                req.truncatePromptTokens() == null);
         int context = model.maxContext();
         int[] prompt = truncate(chat.tokens(), req, context);
         if (prompt.length == 0) {

@@ -30,8 +30,10 @@ final class ChatPrompts {
     /**
      * @param limits the template's work limits and the rendered prompt's size limit, checked before the native
      *               tokenizer sees the text
+     * @param mustFitContext whether a prompt that certainly exceeds the context is refused before tokenizing (not
+     *               when the request truncates its prompt)
      */
-    static ChatPrompt build(PromptSpec spec, ServedModel model, RequestLimits limits) {
+    static ChatPrompt build(PromptSpec spec, ServedModel model, RequestLimits limits, boolean mustFitContext) {
         ChatTemplate template = model.chatTemplate();
         if (spec.chatTemplate() != null) {
             try {
@@ -94,6 +96,12 @@ final class ChatPrompts {
         }
         limits.checkPrompt(spec.chatTemplate() != null ? "chat_template" : "messages", "The rendered prompt",
                 text.length());
+        if (mustFitContext && model.tokenizer().certainlyLongerThan(text, model.maxContext())) {
+            // Tokenizing millions of characters costs seconds of CPU; a prompt that cannot fit is refused first.
+            throw ApiException.badRequest("messages", "context_length_exceeded", "This model's maximum context "
+                    + "length is " + model.maxContext() + " tokens, and the rendered prompt's " + text.length()
+                    + " characters take more than that.");
+        }
         int[] tokens = model.tokenizer().encode(text);
         if (Boolean.TRUE.equals(spec.addSpecialTokens())) {
             tokens = withBos(tokens, model);

@@ -49,6 +49,7 @@ public final class Tokenizer implements AutoCloseable {
     private final String bosToken;
     private final String eosToken;
     private final String padToken;
+    private final int maxTokenChars;
     private final String chatTemplateSource;
     private volatile ChatTemplate chatTemplate;
 
@@ -112,6 +113,11 @@ public final class Tokenizer implements AutoCloseable {
                 }
             }
         }
+        int longest = 1;
+        for (String tok : idToToken) {
+            if (tok != null) longest = Math.max(longest, tok.length());
+        }
+        maxTokenChars = longest;
         bosToken = tokenContent(config.get("bos_token"));
         eosToken = tokenContent(config.get("eos_token"));
         padToken = tokenContent(config.get("pad_token"));
@@ -247,6 +253,24 @@ public final class Tokenizer implements AutoCloseable {
         long[] l = new long[to - from];
         for (int i = from; i < to; i++) l[i - from] = checkId(ids[i]);
         return native_.decode(l, skipSpecialTokens);
+    }
+
+    /**
+     * Characters of the longest token as the vocabulary spells it (byte-level form, SentencePiece pieces, added
+     * tokens). A text needs at least about {@code length / maxTokenChars} tokens, which lets a prompt that cannot
+     * fit a context be refused before it is tokenized.
+     */
+    public int maxTokenChars() {
+        return maxTokenChars;
+    }
+
+    /**
+     * Whether {@code text} certainly needs more than {@code tokens} tokens, judged from its length alone: each token
+     * spells at most {@link #maxTokenChars()} characters of the normalized text, and normalization (NFKC composing
+     * Hangul jamo, for one) shrinks a text at most threefold; a factor 4 keeps the judgement safe.
+     */
+    public boolean certainlyLongerThan(String text, int tokens) {
+        return text.length() > 4L * tokens * maxTokenChars;
     }
 
     /** Number of ids, including added tokens (max id + 1). */
