@@ -1,5 +1,6 @@
 package io.djinn;
 
+import io.djinn.common.DjlEnvironment;
 import io.djinn.checkpoint.CheckpointOptions;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;

@@ -1,5 +1,6 @@
 package io.djinn;
 
+import io.djinn.common.DjlEnvironment;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import ai.djl.ndarray.NDArray;

@@ -5,7 +5,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Chat completions answer JSON or SSE according to the body's {@code stream} flag, as OpenAI does, whatever the
+ * Chat completions, responses and completions answer JSON or SSE according to the body's {@code stream} flag, as OpenAI does, whatever the
  * client's Accept header says (SDKs send {@code text/event-stream} for streams, some clients send
  * {@code application/json} for both). Content negotiation must not turn that into a 406.
  */
@@ -13,7 +13,9 @@ public class AcceptHeaderFilter {
 
     @ServerRequestFilter(preMatching = true)
     public void acceptAnything(ContainerRequestContext ctx) {
-        if (ctx.getUriInfo().getPath().startsWith("/v1/chat/completions")) {
+        String path = ctx.getUriInfo().getPath();
+        if (path.startsWith("/v1/chat/completions") || path.startsWith("/v1/completions")
+                || path.startsWith("/v1/responses")) {
             ctx.getHeaders().putSingle(HttpHeaders.ACCEPT, "*/*");
         }
     }

@@ -2,6 +2,7 @@ package io.djinn.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.djinn.serving.Generations;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -17,8 +18,10 @@ import java.util.Map;
 /**
  * {@code POST /v1/chat/completions}. Ranges follow the widest documented range (OpenAI, the hosted providers in
  * the spec, vLLM) that the engine honours; cross-field rules and rules that need the model (vocabulary, context)
- * are checked in {@link ChatCompletions}. Parameters the engine cannot honour are refused by name in
- * {@link UnsupportedParameters}, never ignored.
+ * are checked in {@link ChatCompletions} and {@link Generations}. Its sampling fields map to the engine's parameters
+ * through {@link io.djinn.serving.SamplingRequest#toSamplingParams} (user → generation_config.json → OpenAI
+ * default), its output-shape fields through {@link io.djinn.serving.OutputShaping#plan}. Parameters the engine
+ * cannot honour are refused by name in {@link UnsupportedParameters}, never ignored.
  */
 public record ChatCompletionRequest(
         String model,
@@ -93,21 +96,24 @@ public record ChatCompletionRequest(
                 List<@NotNull(message = "must hold strings") String> guidedChoice,
         @JsonProperty("thinking_token_budget") @Min(value = -1, message = "must be -1 (no limit) or at least 0")
                 Integer thinkingTokenBudget,
-        @JsonProperty("include_reasoning") Boolean includeReasoning) {
+        @JsonProperty("include_reasoning") Boolean includeReasoning) implements Generations.Request {
 
     public boolean streaming() {
         return Boolean.TRUE.equals(stream);
     }
 
     /** max_completion_tokens wins over the deprecated max_tokens, as in OpenAI's API. */
+    @Override
     public Integer requestedMaxTokens() {
         return maxCompletionTokens != null ? maxCompletionTokens : maxTokens;
     }
 
+    @Override
     public String maxTokensParam() {
         return maxCompletionTokens != null ? "max_completion_tokens" : "max_tokens";
     }
 
+    @Override
     public int choices() {
         return n == null ? 1 : n;
     }

@@ -3,7 +3,7 @@ package io.djinn.api;
 import io.djinn.common.ApiException;
 import io.djinn.common.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.djinn.engine.ServedModel;
+import io.djinn.serving.ServedModel;
 import io.djinn.tokenizer.ChatTemplate;
 import io.djinn.tokenizer.ChatTemplateException;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.djinn.api;
 
+import io.djinn.serving.OutputPlan;
 import io.djinn.common.Json;
 import io.djinn.engine.TextEvent;
 import io.djinn.toolcall.AssistantDelta;
@@ -40,7 +41,7 @@ final class ChunkStream {
      * @param logprobs renders token log-probabilities, or null when they were not asked for
      */
     ChunkStream(Header header, int choices, int promptTokens, StreamOptions options, String echo,
-            LogprobsRenderer logprobs, OutputShaping.Plan shaping) {
+            LogprobsRenderer logprobs, OutputPlan shaping) {
         this.header = header;
         this.promptTokens = promptTokens;
         this.includeUsage = options != null && options.usage();

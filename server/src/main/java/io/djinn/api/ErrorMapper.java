@@ -40,7 +40,7 @@ public class ErrorMapper {
     static ApiException fromStatus(int status) {
         return switch (status) {
             case 404 -> new ApiException(404, "invalid_request_error", "not_found", null,
-                    "Unknown path; see /v1/chat/completions and /v1/models.", Map.of());
+                    "Unknown path; see /v1/chat/completions, /v1/responses, /v1/completions and /v1/models.", Map.of());
             case 405 -> new ApiException(405, "invalid_request_error", "method_not_allowed", null,
                     "Method not allowed on this path.", Map.of());
             case 406 -> new ApiException(406, "invalid_request_error", "not_acceptable", null,

@@ -34,6 +34,32 @@ final class LogprobsRenderer {
         return out;
     }
 
+    /**
+     * The legacy completions shape. {@code offset} is where the first token starts in the choice's text (after an
+     * echoed prompt, or after the text of earlier chunks).
+     */
+    Completion.Logprobs legacy(List<TokenLogprobs> tokens, int offset) {
+        List<String> texts = new ArrayList<>(tokens.size());
+        List<Double> logprobs = new ArrayList<>(tokens.size());
+        List<java.util.Map<String, Double>> top = new ArrayList<>(tokens.size());
+        List<Integer> offsets = new ArrayList<>(tokens.size());
+        int at = offset;
+        for (TokenLogprobs t : tokens) {
+            String text = text(t.tokenId());
+            texts.add(text);
+            logprobs.add(finite(t.logprob()));
+            offsets.add(at);
+            at += text.length();
+            int n = Math.min(topN, t.topIds() == null ? 0 : t.topIds().length);
+            java.util.Map<String, Double> alternatives = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                alternatives.putIfAbsent(text(t.topIds()[i]), finite(t.topLogprobs()[i]));
+            }
+            top.add(alternatives);
+        }
+        return new Completion.Logprobs(texts, logprobs, top, offsets);
+    }
+
     private String text(int id) {
         // A token holding part of a multi-byte character reads as U+FFFD here; its bytes carry the exact value.
         return new String(tokenizer.tokenBytes(id), StandardCharsets.UTF_8);

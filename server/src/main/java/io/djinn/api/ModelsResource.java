@@ -6,7 +6,7 @@ import io.djinn.common.ApiException;
 import io.djinn.common.ErrorBody;
 import io.djinn.common.Json;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.djinn.engine.ServedModel;
+import io.djinn.serving.ServedModel;
 import io.djinn.serving.ModelHost;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;

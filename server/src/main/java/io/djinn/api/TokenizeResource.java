@@ -12,7 +12,7 @@ import io.djinn.common.ApiException;
 import io.djinn.common.Json;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.djinn.engine.ServedModel;
+import io.djinn.serving.ServedModel;
 import io.djinn.serving.ModelHost;
 import io.djinn.tokenizer.Tokenizer;
 import io.smallrye.common.annotation.Blocking;

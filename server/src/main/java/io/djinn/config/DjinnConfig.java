@@ -29,6 +29,19 @@ public interface DjinnConfig {
 
     Tracing tracing();
 
+    Responses responses();
+
+    /** Stored responses of {@code /v1/responses} ({@code store}, {@code previous_response_id}). */
+    interface Responses {
+        /** How long a stored response (and its input) is kept; in Redis as the key's expiry. */
+        @WithDefault("720h")
+        Duration ttl();
+
+        /** Without Redis: stored responses kept in memory at most; the oldest is dropped first. */
+        @WithDefault("1000")
+        int maxStored();
+    }
+
     /** OpenTelemetry request traces, exported over OTLP; off unless an endpoint is set. */
     interface Tracing {
         /** OTLP/HTTP endpoint of a collector, e.g. {@code http://otel-collector:4318}; unset = no tracing. */

@@ -10,7 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.djinn.DjlEnvironment;
+import io.djinn.common.DjlEnvironment;
 import java.nio.file.Path;
 import java.util.Objects;
 

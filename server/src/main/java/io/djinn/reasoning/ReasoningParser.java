@@ -1,5 +1,8 @@
 package io.djinn.reasoning;
 
+import io.djinn.common.HeldMarker;
+import java.util.List;
+
 /**
  * Splits the streamed output of one choice into reasoning and content. One instance per choice; not thread-safe.
  *
@@ -38,7 +41,9 @@ public final class ReasoningParser {
     private State state;
     /** Leading whitespace (LEAD, OPENED) and the marker prefix that follows it. */
     private final StringBuilder leadSpace = new StringBuilder();
-    private final StringBuilder partialMarker = new StringBuilder();
+    private final HeldMarker partialMarker = new HeldMarker();
+    private final List<String> startMarker;
+    private final List<String> endMarker;
     /** Newlines inside the reasoning, held until something other than the end marker follows them. */
     private int pendingNewlines;
     private boolean reasoningBegun;
@@ -49,6 +54,8 @@ public final class ReasoningParser {
     private ReasoningParser(ReasoningSyntax syntax, State initial) {
         this.syntax = syntax;
         this.state = initial;
+        this.startMarker = syntax == null ? List.of() : List.of(syntax.start());
+        this.endMarker = syntax == null ? List.of() : List.of(syntax.end());
     }
 
     /**
@@ -97,15 +104,15 @@ public final class ReasoningParser {
     /** The output ended: held text is released (inside the reasoning, as reasoning). */
     public Split finish() {
         switch (state) {
-            case LEAD -> content.append(leadSpace).append(partialMarker);
+            case LEAD -> content.append(leadSpace).append(partialMarker.take());
             case OPENED -> {
-                String held = leadSpace.toString() + partialMarker;
+                String held = leadSpace.toString() + partialMarker.take();
                 for (int i = 0; i < held.length(); i++) {
                     reasoningText(held.charAt(i));
                 }
             }
             case REASONING -> {
-                String held = partialMarker.toString();
+                String held = partialMarker.take();
                 for (int i = 0; i < held.length(); i++) {
                     reasoningText(held.charAt(i));
                 }
@@ -115,7 +122,6 @@ public final class ReasoningParser {
             default -> {}
         }
         leadSpace.setLength(0);
-        partialMarker.setLength(0);
         pendingNewlines = 0;
         state = State.CONTENT;
         return drain();
@@ -145,19 +151,18 @@ public final class ReasoningParser {
             leadSpace.append(c);
             return;
         }
-        partialMarker.append(c);
-        if (syntax.start().contentEquals(partialMarker)) {
+        HeldMarker.Outcome outcome = partialMarker.offer(c, startMarker);
+        if (outcome == HeldMarker.Outcome.MATCHED) {
             leadSpace.setLength(0);
-            partialMarker.setLength(0);
             state = State.REASONING;
             return;
         }
-        if (isPrefix(partialMarker, syntax.start())) {
+        if (outcome == HeldMarker.Outcome.HELD) {
             return;
         }
-        String held = leadSpace.toString() + partialMarker;
+        // Anything else at the start (not even a marker's first character, or a prefix that broke) decides it.
+        String held = leadSpace + (outcome == HeldMarker.Outcome.PLAIN ? String.valueOf(c) : partialMarker.take());
         leadSpace.setLength(0);
-        partialMarker.setLength(0);
         if (state == State.LEAD) {
             state = State.CONTENT;
             content.append(held);
@@ -173,26 +178,14 @@ public final class ReasoningParser {
 
     /** Inside the reasoning: looks for the end marker, holding back a prefix of it. */
     private void reasoning(char c) {
-        if (partialMarker.isEmpty() && c != syntax.end().charAt(0)) {
-            reasoningText(c);
-            return;
-        }
-        partialMarker.append(c);
-        if (syntax.end().contentEquals(partialMarker)) {
-            partialMarker.setLength(0);
-            pendingNewlines = 0;
-            state = State.AFTER;
-            return;
-        }
-        if (isPrefix(partialMarker, syntax.end())) {
-            return;
-        }
-        String rest = partialMarker.substring(1);
-        char first = partialMarker.charAt(0);
-        partialMarker.setLength(0);
-        reasoningText(first);
-        for (int i = 0; i < rest.length(); i++) {
-            step(rest.charAt(i));
+        switch (partialMarker.offer(c, endMarker)) {
+            case PLAIN -> reasoningText(c);
+            case HELD -> {}
+            case MATCHED -> {
+                pendingNewlines = 0;
+                state = State.AFTER;
+            }
+            case BROKEN -> partialMarker.release(this::reasoningText, this::step);
         }
     }
 
@@ -208,18 +201,6 @@ public final class ReasoningParser {
         reasoningChars += pendingNewlines + 1;
         pendingNewlines = 0;
         reasoningBegun = true;
-    }
-
-    private static boolean isPrefix(CharSequence text, String marker) {
-        if (text.length() > marker.length()) {
-            return false;
-        }
-        for (int i = 0; i < text.length(); i++) {
-            if (text.charAt(i) != marker.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private Split drain() {

@@ -4,12 +4,12 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
-import io.djinn.DjlEnvironment;
+import io.djinn.common.DjlEnvironment;
 import io.djinn.config.DjinnConfig;
 import io.djinn.engine.GenerationConfig;
 import io.djinn.engine.EngineSettings;
 import io.djinn.engine.InferenceEngine;
-import io.djinn.engine.ServedModel;
+import io.djinn.serving.ServedModel;
 import io.djinn.model.LlamaModel;
 import io.djinn.model.ModelConfig;
 import io.djinn.model.RuntimeChoice;
@@ -178,7 +178,7 @@ public class ModelHost {
         metrics.attach(engine);
         String id = config.model().name().orElse(checkpoint.modelId());
         ServedModel served = new ServedModel(id, modelConfig, tokenizer, tokenizer.chatTemplate(), generationConfig,
-                engine);
+                engine, new OutputShaping.Settings(config.model().toolCallFormat(), config.model().reasoningParser()));
         if (tracing != null) {
             served.tracer(tracing.tracer());
         }

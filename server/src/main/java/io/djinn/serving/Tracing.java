@@ -4,28 +4,23 @@ import io.djinn.config.DjinnConfig;
 import io.djinn.engine.FinishReason;
 import io.djinn.engine.GenerationTracer;
 import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
-import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
  * Request traces over OpenTelemetry: one span per generation ({@code chat MODEL}) with children {@code queue}
  * (waiting for a KV-cache slot), {@code prefill} (to the first token) and {@code decode} (to the end), and the GenAI
- * semantic-convention attributes model, token counts and finish reason. Off, at no cost, unless
- * {@code djinn.tracing.otlp-endpoint} names a collector (OTLP over HTTP, batched).
+ * semantic-convention attributes model, token counts and finish reason. The spans go through Quarkus' OpenTelemetry
+ * extension (its SDK, batching and OTLP exporter, and its HTTP-server spans as parents where a request has one); the
+ * SDK stays disabled, at no cost, unless {@code djinn.tracing.otlp-endpoint} names a collector
+ * ({@link io.djinn.config.TracingSwitch}).
  */
 @ApplicationScoped
 public class Tracing {
@@ -39,40 +34,21 @@ public class Tracing {
     static final AttributeKey<List<String>> FINISH_REASONS =
             AttributeKey.stringArrayKey("gen_ai.response.finish_reasons");
 
-    private final SdkTracerProvider provider;
     private final GenerationTracer tracer;
 
-    public Tracing(DjinnConfig config) {
+    public Tracing(DjinnConfig config, Instance<Tracer> otel) {
         var endpoint = config.tracing().otlpEndpoint().filter(e -> !e.isBlank());
-        if (endpoint.isEmpty()) {
-            provider = null;
+        if (endpoint.isEmpty() || !otel.isResolvable()) {
             tracer = GenerationTracer.NONE;
             return;
         }
-        String url = endpoint.get().replaceAll("/+$", "");
-        provider = provider(OtlpHttpSpanExporter.builder()
-                .setEndpoint(url.endsWith("/v1/traces") ? url : url + "/v1/traces").build(),
-                config.tracing().serviceName());
-        tracer = tracer(provider.get("io.djinn"));
-        LOG.infof("Tracing: spans to %s (OTLP/HTTP) as service %s", url, config.tracing().serviceName());
+        tracer = tracer(otel.get());
+        LOG.infof("Tracing: spans to %s (OTLP/HTTP) as service %s", endpoint.get(), config.tracing().serviceName());
     }
 
     /** The tracer each served model reports to. */
     public GenerationTracer tracer() {
         return tracer;
-    }
-
-    void onStop(@Observes ShutdownEvent event) {
-        if (provider != null) {
-            provider.close(); // flushes the batch
-        }
-    }
-
-    static SdkTracerProvider provider(SpanExporter exporter, String serviceName) {
-        return SdkTracerProvider.builder()
-                .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(
-                        AttributeKey.stringKey("service.name"), serviceName))))
-                .addSpanProcessor(BatchSpanProcessor.builder(exporter).build()).build();
     }
 
     /** Sequences as spans of {@code otel}. */

@@ -1,5 +1,6 @@
 package io.djinn.structured;
 
+import io.djinn.engine.TokenConstraint;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -24,7 +25,7 @@ import java.util.Map;
  * leave no token. Refuse a request whose max_tokens is below {@link #minTokens()}. Tokens from outside the mask
  * (forced prefixes) may be passed to {@link #accept} as long as the grammar allows them.
  */
-public final class GrammarConstraint {
+public final class GrammarConstraint implements TokenConstraint {
     private static final int MEMO_LIMIT = 256;
 
     private final TokenVocabulary vocab;
@@ -70,6 +71,7 @@ public final class GrammarConstraint {
      *
      * @param remainingTokens how many more tokens the sequence may generate, this one included
      */
+    @Override
     public long[] allowed(int remainingTokens) {
         if (ended) {
             throw new IllegalStateException("the constraint has already accepted EOS");
@@ -103,6 +105,7 @@ public final class GrammarConstraint {
      *
      * @throws IllegalStateException if the grammar does not allow the token here (the state is then unchanged)
      */
+    @Override
     public void accept(int tokenId) {
         if (ended) {
             throw new IllegalStateException("the constraint has already accepted EOS");
@@ -129,6 +132,7 @@ public final class GrammarConstraint {
     }
 
     /** The output is a complete document and no further byte is possible (or EOS was accepted): stop. */
+    @Override
     public boolean isComplete() {
         return ended || frontier.complete && frontier.stacks.length == 0;
     }

@@ -17,7 +17,8 @@
  *       returns the allowed ids as a bitset over the model's vocabulary (the engine adds -inf to the others before
  *       sampling), {@code accept(token)} advances, {@code isComplete()} says the document is finished and nothing
  *       may follow (stop), {@code minTokens()} is the budget a document still needs (check max_tokens against it
- *       before starting). EOS ids are allowed exactly when the output is a complete document.</li>
+ *       before starting). EOS ids are allowed exactly when the output is a complete document. It is the engine's
+ *       {@link io.djinn.engine.TokenConstraint} itself (no adapter), as the reasoning package's thinking budget is.</li>
  *   <li>The tools module's {@code MaskStepBenchmark} measures mask-step times for a vocabulary and grammar.</li>
  * </ul>
  *

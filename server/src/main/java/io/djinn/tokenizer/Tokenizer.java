@@ -3,7 +3,7 @@ package io.djinn.tokenizer;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.djinn.DjlEnvironment;
+import io.djinn.common.DjlEnvironment;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

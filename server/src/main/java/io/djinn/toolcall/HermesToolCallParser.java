@@ -10,7 +10,7 @@ import java.util.function.Supplier;
  * block that is never closed ends at the next {@code <tool_call>} or at the end of the output, where that text is
  * content.
  */
-final class HermesToolCallParser extends ToolCallParser {
+final class HermesToolCallParser extends FormatParser<HermesToolCallParser.State> {
 
     static final String OPEN = "<tool_call>";
     static final String CLOSE = "</tool_call>";
@@ -18,7 +18,7 @@ final class HermesToolCallParser extends ToolCallParser {
     private static final List<String> AFTER_MARKERS = List.of(CLOSE, OPEN);
     private static final List<String> RECOVER_MARKERS = List.of(CLOSE);
 
-    private enum State {
+    enum State {
         /** Outside a block. */
         CONTENT,
         /** After {@code <tool_call>}, before the object's '{'. */
@@ -31,12 +31,21 @@ final class HermesToolCallParser extends ToolCallParser {
         RECOVER
     }
 
-    private State state = State.CONTENT;
     /** Whitespace in RECOVER, appended to the arguments only if more arguments text follows it. */
     private final StringBuilder recoverSpace = new StringBuilder();
 
     HermesToolCallParser(Supplier<String> ids) {
-        super(ids, false);
+        super(ids, false, State.CONTENT, State.CONTENT, State.OBJECT, State.RECOVER, null);
+    }
+
+    @Override
+    State afterObject() {
+        return State.AFTER_OBJECT;
+    }
+
+    @Override
+    void closedBefore() {
+        out.dropHeld(); // what stood between the arguments and the character was not content
     }
 
     @Override
@@ -53,15 +62,7 @@ final class HermesToolCallParser extends ToolCallParser {
     void plain(char c) {
         switch (state) {
             case CONTENT -> out.content(c);
-            case BLOCK -> {
-                if (JsonScanner.isSpace(c)) {
-                    out.hold(c);
-                } else if (c == '{') {
-                    object(openObject(c), c);
-                } else {
-                    revert(c);
-                }
-            }
+            case BLOCK -> expectObject(c);
             case OBJECT -> object(feedObject(c), c);
             case AFTER_OBJECT -> out.hold(c);
             case RECOVER -> {
@@ -73,32 +74,6 @@ final class HermesToolCallParser extends ToolCallParser {
                 }
             }
         }
-    }
-
-    private void object(ObjectStep step, char c) {
-        switch (step) {
-            case MORE -> state = State.OBJECT;
-            case CLOSED -> state = State.AFTER_OBJECT;
-            case REVERTED -> {
-                state = State.CONTENT;
-                step(c);
-            }
-            case RECOVER -> {
-                state = State.RECOVER;
-                step(c);
-            }
-            case CLOSED_BEFORE -> {
-                out.dropHeld();
-                state = State.AFTER_OBJECT;
-                step(c);
-            }
-        }
-    }
-
-    private void revert(char c) {
-        out.releaseHeld();
-        state = State.CONTENT;
-        step(c);
     }
 
     @Override
@@ -120,7 +95,6 @@ final class HermesToolCallParser extends ToolCallParser {
     void end() {
         out.arguments(recoverSpace);
         recoverSpace.setLength(0);
-        out.releaseHeld();
-        state = State.CONTENT;
+        super.end();
     }
 }

@@ -10,12 +10,12 @@ import java.util.function.Supplier;
  * the calls that is not a further call. An object without a parameters/arguments key is not a call here (as in
  * vLLM), so that a JSON answer such as {"name": "Ada", "age": 36} stays content.
  */
-final class Llama3JsonToolCallParser extends ToolCallParser {
+final class Llama3JsonToolCallParser extends FormatParser<Llama3JsonToolCallParser.State> {
 
     static final String PYTHON_TAG = "<|python_tag|>";
     private static final List<String> TAG = List.of(PYTHON_TAG);
 
-    private enum State {
+    enum State {
         /** The start of the output: whitespace, then '{' or the tag. */
         LEAD,
         /** After the tag: '{' expected. */
@@ -32,10 +32,14 @@ final class Llama3JsonToolCallParser extends ToolCallParser {
         CONTENT
     }
 
-    private State state = State.LEAD;
 
     Llama3JsonToolCallParser(Supplier<String> ids) {
-        super(ids, true);
+        super(ids, true, State.LEAD, State.CONTENT, State.OBJECT, State.RECOVER, State.NEXT);
+    }
+
+    @Override
+    State afterObject() {
+        return State.AFTER_OBJECT;
     }
 
     @Override
@@ -46,15 +50,7 @@ final class Llama3JsonToolCallParser extends ToolCallParser {
     @Override
     void plain(char c) {
         switch (state) {
-            case LEAD, TAGGED, NEXT -> {
-                if (JsonScanner.isSpace(c)) {
-                    out.hold(c);
-                } else if (c == '{') {
-                    object(openObject(c), c);
-                } else {
-                    revert(c);
-                }
-            }
+            case LEAD, TAGGED, NEXT -> expectObject(c);
             case OBJECT -> object(feedObject(c), c);
             case AFTER_OBJECT -> {
                 if (JsonScanner.isSpace(c)) {
@@ -71,44 +67,10 @@ final class Llama3JsonToolCallParser extends ToolCallParser {
         }
     }
 
-    private void object(ObjectStep step, char c) {
-        switch (step) {
-            case MORE -> state = State.OBJECT;
-            case CLOSED -> state = State.AFTER_OBJECT;
-            case REVERTED -> {
-                state = State.CONTENT;
-                step(c);
-            }
-            case RECOVER -> {
-                state = State.RECOVER;
-                step(c);
-            }
-            case CLOSED_BEFORE -> {
-                state = State.AFTER_OBJECT;
-                step(c);
-            }
-        }
-    }
-
-    private void revert(char c) {
-        out.releaseHeld();
-        state = State.CONTENT;
-        step(c);
-    }
-
     @Override
     void marker(String marker) {
         out.hold(marker);
         state = State.TAGGED;
     }
 
-    @Override
-    void end() {
-        if (state == State.NEXT) {
-            out.dropHeld(); // calls cut after their separator
-        } else {
-            out.releaseHeld();
-        }
-        state = State.CONTENT;
-    }
 }

@@ -8,12 +8,12 @@ import java.util.function.Supplier;
  * is an added token, so the engine must keep it in the text (vLLM turns off skip_special_tokens for this format).
  * Text before the marker is content, as is text after the array.
  */
-final class MistralToolCallParser extends ToolCallParser {
+final class MistralToolCallParser extends FormatParser<MistralToolCallParser.State> {
 
     static final String MARKER = "[TOOL_CALLS]";
     private static final List<String> CONTENT_MARKERS = List.of(MARKER);
 
-    private enum State {
+    enum State {
         /** Outside the calls. */
         CONTENT,
         /** After the marker: '[' or '{' expected. */
@@ -30,11 +30,15 @@ final class MistralToolCallParser extends ToolCallParser {
         RECOVER
     }
 
-    private State state = State.CONTENT;
     private boolean inList;
 
     MistralToolCallParser(Supplier<String> ids) {
-        super(ids, false);
+        super(ids, false, State.CONTENT, State.CONTENT, State.OBJECT, State.RECOVER, State.NEXT);
+    }
+
+    @Override
+    State afterObject() {
+        return inList ? State.AFTER_OBJECT : State.CONTENT;
     }
 
     @Override
@@ -47,29 +51,23 @@ final class MistralToolCallParser extends ToolCallParser {
         switch (state) {
             case CONTENT -> out.content(c);
             case OPENED -> {
-                if (JsonScanner.isSpace(c)) {
-                    out.hold(c);
-                } else if (c == '[') {
+                if (c == '[') {
                     out.hold(c);
                     inList = true;
                     state = State.LIST;
-                } else if (c == '{') {
-                    inList = false;
-                    object(openObject(c), c);
                 } else {
-                    revert(c);
+                    if (c == '{') {
+                        inList = false;
+                    }
+                    expectObject(c);
                 }
             }
             case LIST, NEXT -> {
-                if (JsonScanner.isSpace(c)) {
-                    out.hold(c);
-                } else if (c == '{') {
-                    object(openObject(c), c);
-                } else if (c == ']' && state == State.LIST) {
+                if (c == ']' && state == State.LIST) {
                     out.dropHeld();
                     state = State.CONTENT;
                 } else {
-                    revert(c);
+                    expectObject(c);
                 }
             }
             case OBJECT -> object(feedObject(c), c);
@@ -90,44 +88,10 @@ final class MistralToolCallParser extends ToolCallParser {
         }
     }
 
-    private void object(ObjectStep step, char c) {
-        switch (step) {
-            case MORE -> state = State.OBJECT;
-            case CLOSED -> state = inList ? State.AFTER_OBJECT : State.CONTENT;
-            case REVERTED -> {
-                state = State.CONTENT;
-                step(c);
-            }
-            case RECOVER -> {
-                state = State.RECOVER;
-                step(c);
-            }
-            case CLOSED_BEFORE -> {
-                state = inList ? State.AFTER_OBJECT : State.CONTENT;
-                step(c);
-            }
-        }
-    }
-
-    private void revert(char c) {
-        out.releaseHeld();
-        state = State.CONTENT;
-        step(c);
-    }
-
     @Override
     void marker(String marker) {
         out.hold(marker);
         state = State.OPENED;
     }
 
-    @Override
-    void end() {
-        if (state == State.NEXT) {
-            out.dropHeld(); // a list cut after its separator
-        } else {
-            out.releaseHeld();
-        }
-        state = State.CONTENT;
-    }
 }

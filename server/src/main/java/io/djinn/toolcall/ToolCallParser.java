@@ -1,5 +1,6 @@
 package io.djinn.toolcall;
 
+import io.djinn.common.HeldMarker;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -22,7 +23,7 @@ import java.util.function.Supplier;
  * missing closing brace), the call is taken as closed there.
  */
 public abstract sealed class ToolCallParser
-        permits HermesToolCallParser, MistralToolCallParser, Llama3JsonToolCallParser, ToolCallParser.PassThrough {
+        permits FormatParser, ToolCallParser.PassThrough {
 
     /** What feeding one character to the open call object did. */
     enum ObjectStep {
@@ -40,7 +41,7 @@ public abstract sealed class ToolCallParser
 
     final DeltaCollector out;
     private final boolean argumentsRequired;
-    private final StringBuilder partialMarker = new StringBuilder();
+    private final HeldMarker partialMarker = new HeldMarker();
     private CallObjectParser object;
 
     ToolCallParser(Supplier<String> ids, boolean argumentsRequired) {
@@ -73,7 +74,7 @@ public abstract sealed class ToolCallParser
     /** The output ended: decides everything still held back. Call once, after the last {@link #feed}. */
     public AssistantDelta finish() {
         while (!partialMarker.isEmpty()) {
-            rereadHeldPrefix(); // no marker can complete any more
+            partialMarker.release(this::plain, this::step); // no marker can complete any more
         }
         if (object != null) {
             if (object.started()) {
@@ -108,60 +109,12 @@ public abstract sealed class ToolCallParser
      * its first character is read as text and the rest read again (a marker may start inside it).
      */
     final void step(char c) {
-        List<String> markers = markers();
-        if (partialMarker.isEmpty() && !startsAMarker(markers, c)) {
-            plain(c);
-            return;
+        switch (partialMarker.offer(c, markers())) {
+            case PLAIN -> plain(c);
+            case HELD -> {}
+            case MATCHED -> marker(partialMarker.matched());
+            case BROKEN -> partialMarker.release(this::plain, this::step);
         }
-        partialMarker.append(c);
-        for (String marker : markers) {
-            if (marker.contentEquals(partialMarker)) {
-                partialMarker.setLength(0);
-                marker(marker);
-                return;
-            }
-        }
-        for (String marker : markers) {
-            if (isProperPrefix(partialMarker, marker)) {
-                return;
-            }
-        }
-        rereadHeldPrefix();
-    }
-
-    /**
-     * The held prefix is not a marker: its first character is text, and the rest is read again, since a marker may
-     * start inside it and the first character may have changed the state.
-     */
-    private void rereadHeldPrefix() {
-        String rest = partialMarker.substring(1);
-        char first = partialMarker.charAt(0);
-        partialMarker.setLength(0);
-        plain(first);
-        for (int i = 0; i < rest.length(); i++) {
-            step(rest.charAt(i));
-        }
-    }
-
-    private static boolean startsAMarker(List<String> markers, char c) {
-        for (String marker : markers) {
-            if (marker.charAt(0) == c) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isProperPrefix(CharSequence text, String marker) {
-        if (text.length() >= marker.length()) {
-            return false;
-        }
-        for (int i = 0; i < text.length(); i++) {
-            if (text.charAt(i) != marker.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Starts a call object at its '{'. */

@@ -239,6 +239,65 @@ class KeysAndLimitsApiTest {
     }
 
     /** Last: stops Redis. The test profile runs the default policy, fail-open. */
+    /**
+     * Responses and legacy completions go through the same admission as chat: rate-limit headers, 429s, usage
+     * metering by model; stored responses live in Redis and are visible only to the key that made them.
+     */
+    @Test
+    @Order(6)
+    void responsesAndCompletionsAreLimitedMeteredAndPrivate() throws Exception {
+        String[] a = createKey("""
+                {"owner":"acme","requests_per_minute":3,"tokens_per_minute":100000}""");
+        String[] b = createKey("{\"owner\":\"other\"}");
+        String model = ChatCompletionsApiTest.MODEL;
+        Response created = as("Bearer " + a[1]).contentType(ContentType.JSON).body("""
+                {"model":"%s","input":"Hi there","max_output_tokens":3,"temperature":0}""".formatted(model))
+                .post("/v1/responses");
+        created.then().statusCode(200).header("x-ratelimit-limit-requests", "3")
+                .header("x-ratelimit-remaining-requests", "2").header("x-ratelimit-reset-tokens", matchesPattern(RESET));
+        Response completion = as("Bearer " + a[1]).contentType(ContentType.JSON).body("""
+                {"model":"%s","prompt":"Hi there","max_tokens":3,"temperature":0}""".formatted(model))
+                .post("/v1/completions");
+        completion.then().statusCode(200).header("x-ratelimit-remaining-requests", "1");
+        Response streamed = as("Bearer " + a[1]).contentType(ContentType.JSON).body("""
+                {"model":"%s","input":"Hi there","max_output_tokens":3,"temperature":0,"stream":true}"""
+                .formatted(model)).post("/v1/responses");
+        streamed.then().statusCode(200).header("x-ratelimit-remaining-requests", "0");
+        var events = ResponsesApiTest.events(streamed.asString());
+        var end = events.getLast().get("response").get("usage");
+        as("Bearer " + a[1]).contentType(ContentType.JSON).body("""
+                {"model":"%s","prompt":"Hi","max_tokens":1}""".formatted(model)).post("/v1/completions")
+                .then().statusCode(429).body("error.code", equalTo("rate_limit_exceeded"));
+        as("Bearer " + a[1]).contentType(ContentType.JSON).body("""
+                {"model":"%s","input":"Hi","max_output_tokens":1}""".formatted(model)).post("/v1/responses")
+                .then().statusCode(429).body("error.code", equalTo("rate_limit_exceeded"));
+
+        int prompts = created.<Integer>path("usage.input_tokens") + completion.<Integer>path("usage.prompt_tokens")
+                + end.get("input_tokens").asInt();
+        int outputs = created.<Integer>path("usage.output_tokens")
+                + completion.<Integer>path("usage.completion_tokens") + end.get("output_tokens").asInt();
+        String m = "by_model.'" + model + "'.";
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        Response u;
+        do {
+            u = admin().get("/admin/v1/usage?key=" + a[0]);
+        } while (!Integer.valueOf(3).equals(u.path(m + "requests")) && System.nanoTime() < deadline);
+        u.then().statusCode(200).body(m + "requests", equalTo(3)).body(m + "prompt_tokens", equalTo(prompts))
+                .body(m + "completion_tokens", equalTo(outputs));
+
+        // The stored response is in Redis, readable by its key only.
+        String id = created.path("id");
+        as("Bearer " + a[1]).get("/v1/responses/" + id).then().statusCode(200).body("id", equalTo(id));
+        as("Bearer " + b[1]).get("/v1/responses/" + id).then().statusCode(404);
+        as("Bearer " + b[1]).get("/v1/responses/" + id + "/input_items").then().statusCode(404);
+        as("Bearer " + b[1]).delete("/v1/responses/" + id).then().statusCode(404);
+        as("Bearer " + b[1]).contentType(ContentType.JSON).body("""
+                {"model":"%s","input":"More","previous_response_id":"%s","max_output_tokens":1}"""
+                .formatted(model, id)).post("/v1/responses").then().statusCode(400)
+                .body("error.code", equalTo("previous_response_not_found"));
+        as("Bearer " + a[1]).get("/v1/responses/" + id).then().statusCode(200);
+    }
+
     @Test
     @Order(100)
     void redisOutageFailsOpenAndServiceResumes() {

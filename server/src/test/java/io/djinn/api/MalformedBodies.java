@@ -29,10 +29,41 @@ final class MalformedBodies {
     private static final String[] ROLES = {"system", "developer", "user", "assistant", "tool", "function", "",
         "USER", "robot"};
 
+    /** Fields of /v1/responses and /v1/completions that chat does not have. */
+    private static final String[] RESPONSES_FIELDS = {"input", "instructions", "text", "reasoning",
+        "previous_response_id", "store", "metadata", "truncation", "background", "include", "tools", "tool_choice",
+        "prompt_cache_key", "safety_identifier"};
+    private static final String[] COMPLETIONS_FIELDS = {"prompt", "suffix", "echo", "logprobs", "best_of",
+        "add_special_tokens"};
+
+    /** The endpoint the bodies are for. */
+    enum Endpoint {
+        CHAT("messages", "max_tokens"), RESPONSES("input", "max_output_tokens"), COMPLETIONS("prompt", "max_tokens");
+
+        final String list;
+        final String maxTokens;
+
+        Endpoint(String list, String maxTokens) {
+            this.list = list;
+            this.maxTokens = maxTokens;
+        }
+    }
+
     private final SplittableRandom random;
+    private final Endpoint endpoint;
+    private final String[] fields;
 
     MalformedBodies(long seed) {
+        this(seed, Endpoint.CHAT);
+    }
+
+    MalformedBodies(long seed, Endpoint endpoint) {
         this.random = new SplittableRandom(seed);
+        this.endpoint = endpoint;
+        List<String> all = new ArrayList<>(List.of(FIELDS));
+        all.addAll(List.of(endpoint == Endpoint.RESPONSES ? RESPONSES_FIELDS
+                : endpoint == Endpoint.COMPLETIONS ? COMPLETIONS_FIELDS : new String[0]));
+        this.fields = all.toArray(new String[0]);
     }
 
     byte[] next() {
@@ -57,10 +88,14 @@ final class MalformedBodies {
 
     private ObjectNode validBase() {
         ObjectNode root = F.objectNode();
-        root.put("max_tokens", 1);
-        ArrayNode messages = root.putArray("messages");
-        messages.addObject().put("role", "system").put("content", "Be brief.");
-        messages.addObject().put("role", "user").put("content", "Hello there");
+        root.put(endpoint.maxTokens, 1);
+        if (endpoint == Endpoint.COMPLETIONS) {
+            root.put("prompt", "Hello there");
+        } else {
+            ArrayNode messages = root.putArray(endpoint.list);
+            messages.addObject().put("role", "system").put("content", "Be brief.");
+            messages.addObject().put("role", "user").put("content", "Hello there");
+        }
         if (random.nextBoolean()) {
             root.put("model", "djinn-tiny-llama");
         }
@@ -79,28 +114,28 @@ final class MalformedBodies {
         for (int i = 0; i < mutations; i++) {
             // Unknown fields (case 4) keep a body valid, so they only ever come on top of another mutation.
             switch (i == 0 ? pickInt(0, 1, 2, 3, 5) : random.nextInt(6)) {
-                case 0 -> root.set(pick(FIELDS), randomValue(0));
+                case 0 -> root.set(pick(fields), randomValue(0));
                 case 1 -> mutateMessage(root);
-                case 2 -> root.remove("messages");
-                case 3 -> root.set(pick("max_tokens", "max_completion_tokens"), pickNode(F.numberNode(0), F.numberNode(-1), F.textNode("1"),
+                case 2 -> root.remove(endpoint.list);
+                case 3 -> root.set(pick("max_tokens", "max_completion_tokens", endpoint.maxTokens), pickNode(F.numberNode(0), F.numberNode(-1), F.textNode("1"),
                         F.numberNode(1.5), F.numberNode(Long.MAX_VALUE), F.booleanNode(true), F.arrayNode(),
                         F.numberNode(new java.math.BigInteger("123456789012345678901234567890"))));
                 case 4 -> root.set(randomString(1 + random.nextInt(30)), randomValue(0));
-                default -> root.set(pick(FIELDS), outOfRange());
+                default -> root.set(pick(fields), outOfRange());
             }
         }
         if (random.nextInt(10) < 7) {
             // Most bodies also get a value of the wrong type, so that valid ones (which cost a decode step) stay rare.
-            root.set(pick("temperature", "top_p", "messages", "max_tokens", "stream", "seed", "n", "stop"),
+            root.set(pick("temperature", "top_p", endpoint.list, endpoint.maxTokens, "stream", "seed", "n", "stop"),
                     pickNode(F.textNode("wrong"), F.objectNode(), F.numberNode(1e300), F.booleanNode(true)));
         }
         return root;
     }
 
     private void mutateMessage(ObjectNode root) {
-        JsonNode messages = root.get("messages");
+        JsonNode messages = root.get(endpoint.list);
         if (!(messages instanceof ArrayNode array) || array.isEmpty()) {
-            root.set("messages", randomValue(0));
+            root.set(endpoint.list, randomValue(0));
             return;
         }
         JsonNode target = array.get(random.nextInt(array.size()));
@@ -180,7 +215,7 @@ final class MalformedBodies {
     private byte[] corruptBytes(byte[] valid) {
         byte[] b = valid.clone();
         // The leading {"max_tokens":1 stays intact, so corruption cannot turn a body into a long generation.
-        int keep = "{\"max_tokens\":1".length();
+        int keep = ("{\"" + endpoint.maxTokens + "\":1").length();
         int edits = 1 + random.nextInt(4);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(b, 0, keep);

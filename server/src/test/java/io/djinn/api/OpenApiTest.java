@@ -19,7 +19,8 @@ class OpenApiTest {
         JsonNode doc = Json.MAPPER.readTree(given().accept("application/json").get("/q/openapi?format=json")
                 .then().statusCode(200).extract().asString());
         for (String[] op : List.of(new String[] {"/tokenize", "post"}, new String[] {"/detokenize", "post"},
-                new String[] {"/v1/chat/completions", "post"}, new String[] {"/admin/v1/keys", "post"},
+                new String[] {"/v1/chat/completions", "post"}, new String[] {"/v1/responses", "post"},
+                new String[] {"/v1/completions", "post"}, new String[] {"/admin/v1/keys", "post"},
                 new String[] {"/admin/v1/keys/{id}", "patch"}, new String[] {"/admin/v1/keys/{id}", "post"})) {
             JsonNode content = doc.path("paths").path(op[0]).path(op[1]).path("requestBody").path("content");
             List<String> types = new java.util.ArrayList<>();
@@ -34,6 +35,16 @@ class OpenApiTest {
         }
         assertEquals("client_key", doc.at("/paths/~1v1~1chat~1completions/post/security/0").fieldNames().next());
         assertEquals("client_key", doc.at("/paths/~1tokenize/post/security/0").fieldNames().next());
+        for (String path : List.of("/v1/responses", "/v1/completions")) {
+            String at = "/paths/" + path.replace("/", "~1") + "/post";
+            assertEquals("client_key", doc.at(at + "/security/0").fieldNames().next(), path);
+            assertTrue(doc.at(at + "/responses/200/content/application~1json/schema").has("$ref"), path);
+        }
+        for (String op : List.of("get", "delete")) {
+            assertEquals("client_key", doc.at("/paths/~1v1~1responses~1{id}/" + op + "/security/0").fieldNames()
+                    .next(), op);
+        }
+        assertTrue(doc.at("/paths/~1v1~1responses~1{id}~1input_items/get").isObject());
         assertEquals("admin_token", doc.at("/paths/~1admin~1v1~1keys/post/security/0").fieldNames().next());
         // Swagger UI is served (README says where).
         given().get("/q/swagger-ui/").then().statusCode(200);

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Sends 100,000 malformed and adversarial bodies ({@link MalformedBodies}) to the running server. Every answer must
+ * Sends 100,000 malformed and adversarial bodies ({@link MalformedBodies}) to the running server's chat completions,
+ * and 10,000 each to /v1/responses and /v1/completions. Every answer must
  * come within the timeout, never be a 5xx or a 422, and be either a real completion or an OpenAI-shaped error.
  */
 @QuarkusTest
@@ -40,6 +41,12 @@ class RequestFuzzTest {
     @TestHTTPResource("/v1/chat/completions")
     URI chat;
 
+    @TestHTTPResource("/v1/responses")
+    URI responses;
+
+    @TestHTTPResource("/v1/completions")
+    URI completions;
+
     @BeforeEach
     void ready() {
         ServerReady.await();
@@ -47,6 +54,20 @@ class RequestFuzzTest {
 
     @Test
     void everyMalformedBodyGetsAnOpenAiShapedAnswer() throws Exception {
+        fuzz(MalformedBodies.Endpoint.CHAT, chat, BODIES);
+    }
+
+    /**
+     * The same kinds of bodies shaped for /v1/responses and /v1/completions (a tenth as many each: they share the
+     * parser and the chat-completions rules, so the suite stays fast).
+     */
+    @Test
+    void responsesAndCompletionsAnswerMalformedBodiesTheSameWay() throws Exception {
+        fuzz(MalformedBodies.Endpoint.RESPONSES, responses, BODIES / 10);
+        fuzz(MalformedBodies.Endpoint.COMPLETIONS, completions, BODIES / 10);
+    }
+
+    private void fuzz(MalformedBodies.Endpoint endpoint, URI target, int count) throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
@@ -59,13 +80,13 @@ class RequestFuzzTest {
         for (int c = 0; c < CLIENTS; c++) {
             int worker = c;
             workers.add(pool.submit(() -> {
-                MalformedBodies bodies = new MalformedBodies(20261122L + worker);
+                MalformedBodies bodies = new MalformedBodies(20261122L + worker, endpoint);
                 int i;
-                while ((i = next.getAndIncrement()) < BODIES && failures.size() < 20) {
+                while ((i = next.getAndIncrement()) < count && failures.size() < 20) {
                     byte[] body = bodies.next();
                     long t0 = System.nanoTime();
                     try {
-                        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(chat)
+                        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(target)
                                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
                                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                                 HttpResponse.BodyHandlers.ofByteArray());
@@ -88,17 +109,17 @@ class RequestFuzzTest {
             w.get();
         }
         pool.shutdown();
-        System.out.println("fuzz statuses " + new TreeMap<>(statuses) + "; error codes " + new TreeMap<>(codes)
+        System.out.println("fuzz " + endpoint + " statuses " + new TreeMap<>(statuses) + "; error codes " + new TreeMap<>(codes)
                 + "; slowest answer " + slowest.get() + " ms");
         if (!failures.isEmpty()) {
             fail(failures.size() + " bad answers, first: " + String.join("\n", failures.subList(0,
                     Math.min(5, failures.size()))));
         }
         long answered = statuses.values().stream().mapToLong(LongAdder::sum).sum();
-        assertEquals(BODIES, answered);
+        assertEquals(count, answered);
         assertTrue(statuses.keySet().stream().allMatch(s -> s == 200 || s == 400 || s == 404 || s == 413),
                 "statuses " + statuses.keySet());
-        assertTrue(statuses.get(400).sum() > BODIES / 2, "most bodies are invalid");
+        assertTrue(statuses.get(400).sum() > count / 2, "most bodies are invalid");
     }
 
     static final int ADVERSARIAL = Integer.getInteger("fuzz.adversarial", 150);
@@ -190,9 +211,18 @@ class RequestFuzzTest {
             if (text.startsWith("data: ")) {
                 return text.endsWith("data: [DONE]\n\n") ? null : "stream without [DONE]: " + abbreviate(text);
             }
+            if (text.startsWith("event: ")) {
+                // A Responses stream ends with its final response event (or an in-band error).
+                int last = text.lastIndexOf("event: ");
+                String end = text.substring(last, text.indexOf('\n', last));
+                return text.endsWith("\n\n") && java.util.Set.of("event: response.completed",
+                        "event: response.incomplete", "event: error").contains(end) ? null
+                        : "responses stream that does not end with its response: " + abbreviate(text);
+            }
             try {
                 JsonNode completion = Json.MAPPER.readTree(text);
-                return "chat.completion".equals(completion.path("object").asText()) ? null
+                return java.util.Set.of("chat.completion", "response", "text_completion")
+                        .contains(completion.path("object").asText()) ? null
                         : "200 that is not a completion: " + abbreviate(text);
             } catch (Exception e) {
                 return "200 that is not JSON: " + abbreviate(text);

@@ -1,7 +1,7 @@
 package io.djinn.checkpoint;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import io.djinn.DjlEnvironment;
+import io.djinn.common.DjlEnvironment;
 import io.djinn.tokenizer.TestTokenizers;
 import io.djinn.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;

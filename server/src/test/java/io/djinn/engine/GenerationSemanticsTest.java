@@ -1,5 +1,6 @@
 package io.djinn.engine;
 
+import io.djinn.serving.ServedModel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.djinn.DjlEnvironment;
+import io.djinn.common.DjlEnvironment;
 import io.djinn.checkpoint.CheckpointGenerator;
 import io.djinn.checkpoint.CheckpointSpec;
 import io.djinn.model.Architecture;

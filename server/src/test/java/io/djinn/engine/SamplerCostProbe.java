@@ -4,7 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.djinn.DjlEnvironment;
+import io.djinn.common.DjlEnvironment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

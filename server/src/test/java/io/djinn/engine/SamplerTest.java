@@ -12,7 +12,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.djinn.DjlEnvironment;
+import io.djinn.common.DjlEnvironment;
 import io.djinn.checkpoint.CheckpointGenerator;
 import io.djinn.checkpoint.CheckpointSpec;
 import io.djinn.model.Architecture;

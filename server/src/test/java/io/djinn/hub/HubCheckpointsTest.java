@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.djinn.DjlEnvironment;
+import io.djinn.common.DjlEnvironment;
 import io.djinn.checkpoint.CheckpointGenerator;
 import io.djinn.checkpoint.CheckpointSpec;
 import io.djinn.model.Architecture;

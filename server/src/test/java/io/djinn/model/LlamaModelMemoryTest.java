@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.djinn.DjlEnvironment;
+import io.djinn.common.DjlEnvironment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

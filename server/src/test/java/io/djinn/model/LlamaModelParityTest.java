@@ -7,7 +7,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.djinn.DjlEnvironment;
+import io.djinn.common.DjlEnvironment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.djinn.DjlEnvironment;
+import io.djinn.common.DjlEnvironment;
 import org.junit.jupiter.api.Test;
 
 /**

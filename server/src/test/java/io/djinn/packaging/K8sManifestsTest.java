@@ -54,23 +54,32 @@ class K8sManifestsTest {
     private static final Path K8S = Path.of("../k8s"); // tests run in the server module
     private static final ObjectMapper STRICT = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-    private static final Map<String, Class<? extends HasMetadata>> MODEL = Map.of(
-            "v1/ConfigMap", ConfigMap.class,
-            "v1/Secret", Secret.class,
-            "v1/Service", io.fabric8.kubernetes.api.model.Service.class,
-            "v1/PersistentVolumeClaim", PersistentVolumeClaim.class,
-            "apps/v1/Deployment", Deployment.class,
-            "autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
-            "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
-            "networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class,
-            "serving.knative.dev/v1/Service", Service.class);
+    private static final Map<String, Class<? extends HasMetadata>> MODEL = Map.ofEntries(
+            Map.entry("v1/ServiceAccount", io.fabric8.kubernetes.api.model.ServiceAccount.class),
+            Map.entry("rbac.authorization.k8s.io/v1/Role", io.fabric8.kubernetes.api.model.rbac.Role.class),
+            Map.entry("rbac.authorization.k8s.io/v1/RoleBinding",
+                    io.fabric8.kubernetes.api.model.rbac.RoleBinding.class),
+            Map.entry("gateway.networking.k8s.io/v1/Gateway",
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class),
+            Map.entry("gateway.networking.k8s.io/v1/HTTPRoute",
+                    io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class),
+            Map.entry("inference.networking.k8s.io/v1/InferencePool", InferencePool.class),
+            Map.entry("v1/ConfigMap", ConfigMap.class),
+            Map.entry("v1/Secret", Secret.class),
+            Map.entry("v1/Service", io.fabric8.kubernetes.api.model.Service.class),
+            Map.entry("v1/PersistentVolumeClaim", PersistentVolumeClaim.class),
+            Map.entry("apps/v1/Deployment", Deployment.class),
+            Map.entry("autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class),
+            Map.entry("policy/v1/PodDisruptionBudget", PodDisruptionBudget.class),
+            Map.entry("networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class),
+            Map.entry("serving.knative.dev/v1/Service", Service.class));
     private static final Set<String> HEALTH_PATHS = Set.of("/q/health/live", "/q/health/ready", "/q/health/started",
             "/health");
     /** Quarkus extension settings the manifests set that application.properties leaves unset (Redis is optional). */
     private static final Set<String> EXTENSION_PROPERTIES = Set.of("quarkus.redis.hosts");
 
     @ParameterizedTest
-    @ValueSource(strings = {"cpu", "gpu", "knative", "hub"})
+    @ValueSource(strings = {"cpu", "gpu", "knative", "hub", "inference-gateway"})
     void overlayRendersToValidObjectsThatMatchTheApplication(String overlay) throws Exception {
         List<HasMetadata> objects = new ArrayList<>();
         for (ObjectNode node : Kustomize.build(K8S.resolve("overlays").resolve(overlay))) {
@@ -142,11 +151,97 @@ class K8sManifestsTest {
     }
 
     /**
+     * The inference-gateway overlay: the InferencePool (checked against the Inference Extension's v1 CRD schema, see
+     * {@link InferencePool}) selects Djinn's pods on their HTTP port and names the endpoint picker's Service and port;
+     * the picker reads Djinn's queue and KV-cache gauges by the names /metrics exports (README's table), watches the
+     * pool with the rights its Role gives its ServiceAccount, and loads its plugin configuration from the mounted
+     * ConfigMap; the HTTPRoute sends /v1 from the Gateway to the pool.
+     */
+    @org.junit.jupiter.api.Test
+    void inferenceGatewayRoutesThroughThePoolWithDjinnsMetricNames() throws Exception {
+        List<HasMetadata> objects = new ArrayList<>();
+        for (ObjectNode node : Kustomize.build(K8S.resolve("overlays").resolve("inference-gateway"))) {
+            objects.add(bind(node));
+        }
+        Rendered r = new Rendered(objects);
+        InferencePool pool = r.named(InferencePool.class, "djinn");
+        assertNotNull(pool.getSpec(), "spec is required");
+        pool.checkSchema();
+        Deployment djinn = r.named(Deployment.class, "djinn");
+        Map<String, String> podLabels = djinn.getSpec().getTemplate().getMetadata().getLabels();
+        assertTrue(podLabels.entrySet().containsAll(pool.getSpec().selector().matchLabels().entrySet()));
+        Container server = djinn.getSpec().getTemplate().getSpec().getContainers().getFirst();
+        int httpPort = server.getPorts().stream().filter(p -> "http".equals(p.getName())).findFirst().orElseThrow()
+                .getContainerPort();
+        assertEquals(httpPort, pool.getSpec().targetPorts().getFirst().number());
+
+        var ref = pool.getSpec().endpointPickerRef();
+        var eppService = r.named(io.fabric8.kubernetes.api.model.Service.class, ref.name());
+        assertTrue(eppService.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == ref.port().number()));
+        Deployment epp = r.all(Deployment.class).stream().filter(d -> d.getSpec().getTemplate().getMetadata()
+                .getLabels().entrySet().containsAll(eppService.getSpec().getSelector().entrySet())).findFirst()
+                .orElseThrow(() -> new AssertionError("no Deployment behind the picker's Service"));
+        PodSpec eppPod = epp.getSpec().getTemplate().getSpec();
+        Container picker = eppPod.getContainers().getFirst();
+        Map<String, String> args = new HashMap<>();
+        for (String a : picker.getArgs()) {
+            int eq = a.indexOf('=');
+            args.put(a.substring(0, eq < 0 ? a.length() : eq), eq < 0 ? "" : a.substring(eq + 1));
+        }
+        assertEquals(pool.getMetadata().getName(), args.get("--pool-name"));
+        List<String> readme = io.djinn.api.MetricsApiTest.readmeMetrics();
+        assertEquals("djinn_num_requests_waiting", args.get("--total-queued-requests-metric"));
+        assertEquals("djinn_kv_cache_usage_perc", args.get("--kv-cache-usage-percentage-metric"));
+        assertTrue(readme.contains(args.get("--total-queued-requests-metric")), "README's metrics: " + readme);
+        assertTrue(readme.contains(args.get("--kv-cache-usage-percentage-metric")), "README's metrics: " + readme);
+        assertEquals("", args.get("--lora-info-metric"), "Djinn serves no LoRA adapters");
+        assertTrue(picker.getPorts().stream().anyMatch(p -> eppService.getSpec().getPorts().getFirst().getTargetPort()
+                .getStrVal().equals(p.getName()) && p.getContainerPort() == Integer.parseInt(args.get("--grpc-port"))));
+        String configFile = args.get("--config-file");
+        var mount = picker.getVolumeMounts().stream().filter(m -> configFile.startsWith(m.getMountPath() + "/"))
+                .findFirst().orElseThrow();
+        Volume volume = eppPod.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst()
+                .orElseThrow();
+        ConfigMap config = r.named(ConfigMap.class, volume.getConfigMap().getName());
+        String plugins = config.getData().get(configFile.substring(mount.getMountPath().length() + 1));
+        assertNotNull(plugins, "the picker's configuration file is in its ConfigMap");
+        var pluginConfig = Kustomize.YAML.readTree(plugins);
+        assertEquals("EndpointPickerConfig", pluginConfig.get("kind").asText());
+        Set<String> declared = new HashSet<>();
+        pluginConfig.get("plugins").forEach(p -> declared.add(p.get("type").asText()));
+        assertTrue(declared.containsAll(Set.of("queue-scorer", "kv-cache-utilization-scorer")), declared.toString());
+        pluginConfig.get("schedulingProfiles").forEach(profile -> profile.get("plugins")
+                .forEach(p -> assertTrue(declared.contains(p.get("pluginRef").asText()), p.toString())));
+
+        var role = r.named(io.fabric8.kubernetes.api.model.rbac.Role.class, "djinn-epp");
+        assertTrue(role.getRules().stream().anyMatch(rule -> rule.getApiGroups().contains("inference.networking.k8s.io")
+                && rule.getResources().contains("inferencepools") && rule.getVerbs().containsAll(List.of("get", "list",
+                        "watch"))));
+        assertTrue(role.getRules().stream().anyMatch(rule -> rule.getResources().contains("pods")
+                && rule.getVerbs().containsAll(List.of("list", "watch"))));
+        var binding = r.named(io.fabric8.kubernetes.api.model.rbac.RoleBinding.class, "djinn-epp");
+        assertEquals(role.getMetadata().getName(), binding.getRoleRef().getName());
+        assertTrue(binding.getSubjects().stream().anyMatch(sub -> sub.getName().equals(eppPod.getServiceAccountName())));
+        r.named(io.fabric8.kubernetes.api.model.ServiceAccount.class, eppPod.getServiceAccountName());
+
+        var route = r.named(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class, "djinn");
+        var parent = route.getSpec().getParentRefs().getFirst();
+        r.named(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class, parent.getName());
+        var backend = route.getSpec().getRules().getFirst().getBackendRefs().getFirst();
+        assertEquals("inference.networking.k8s.io", backend.getGroup());
+        assertEquals("InferencePool", backend.getKind());
+        assertEquals(pool.getMetadata().getName(), backend.getName());
+        assertEquals("/v1", route.getSpec().getRules().getFirst().getMatches().getFirst().getPath().getValue());
+        // Scaling past one replica: the HPA adds pods, the pool spreads requests over them.
+        r.named(HorizontalPodAutoscaler.class, "djinn");
+    }
+
+    /**
      * The Grafana dashboard ConfigMap is in every overlay with the sidecar's label, has the panels operators look
      * for, and queries only metrics README's table names (so /metrics exports them: MetricsApiTest).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"cpu", "gpu", "knative", "hub"})
+    @ValueSource(strings = {"cpu", "gpu", "knative", "hub", "inference-gateway"})
     void grafanaDashboardQueriesMetricsThatExist(String overlay) throws Exception {
         ObjectNode cm = Kustomize.build(K8S.resolve("overlays").resolve(overlay)).stream()
                 .filter(o -> o.path("kind").asText().equals("ConfigMap")

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
 public final class ReferenceTemplateCheck {
 
     public static void main(String... args) throws Exception {
-        io.djinn.DjlEnvironment.init();
+        io.djinn.common.DjlEnvironment.init();
         Path dir = Path.of(System.getProperty("djinn.reference.tokenizer"));
         Path out = Path.of(System.getProperty("djinn.reference.out"));
         List<String> report = new ArrayList<>();

@@ -1,6 +1,6 @@
 package io.djinn.tokenizer;
 
-import io.djinn.DjlEnvironment;
+import io.djinn.common.DjlEnvironment;
 import io.djinn.checkpoint.TokenizerGenerator;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.djinn.bench;
 
-import io.djinn.DjlEnvironment;
+import io.djinn.common.DjlEnvironment;
 import io.djinn.checkpoint.CheckpointOptions;
 import java.util.Arrays;
 import java.util.Map;

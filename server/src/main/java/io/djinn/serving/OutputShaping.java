@@ -1,165 +1,107 @@
-package io.djinn.api;
+package io.djinn.serving;
 
 import io.djinn.common.ApiException;
 import io.djinn.common.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.djinn.config.DjinnConfig;
-import io.djinn.engine.ServedModel;
-import io.djinn.engine.TokenConstraint;
-import io.djinn.reasoning.ReasoningParser;
 import io.djinn.reasoning.ReasoningSyntax;
-import io.djinn.reasoning.ThinkingBudget;
 import io.djinn.structured.Grammar;
 import io.djinn.structured.GrammarConstraint;
 import io.djinn.structured.Grammars;
 import io.djinn.structured.SchemaException;
 import io.djinn.structured.TokenVocabulary;
-import io.djinn.toolcall.AssistantOutputParser;
 import io.djinn.toolcall.ToolCallFormat;
-import io.djinn.toolcall.ToolCallIds;
-import io.djinn.toolcall.ToolCallParser;
 import io.djinn.toolcall.ToolCallSyntax;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
+import io.djinn.tokenizer.ChatTemplate;
+import io.djinn.tokenizer.Tokenizer;
 
 /**
- * What a request asks of the shape of its output, turned into what the engine enforces and how the text is read
- * back: a {@link Grammar} for {@code response_format}, vLLM's {@code structured_outputs} (and its older
- * {@code guided_*} fields) or a forced tool call, a thinking budget, and the parsers that split the text into
- * reasoning, content and tool calls. Everything a request can get wrong here is a 400 naming the parameter.
+ * What one served model offers for shaping its output, built once when the model loads: the tool-call format its
+ * chat template teaches, its thinking markers (as single tokens), and (on the first structured request) its token
+ * vocabulary for grammar masks. {@link #plan} turns what a request asks of the shape of its output into what the
+ * engine enforces and how the text is read back: a {@link Grammar} for {@code response_format}, vLLM's
+ * {@code structured_outputs} (and its older {@code guided_*} fields) or a forced tool call, a thinking budget, and
+ * the parsers that split the text into reasoning, content and tool calls. Everything a request can get wrong here is
+ * a 400 naming the parameter. Every endpoint that generates (chat completions, responses, completions) asks the same
+ * object, so the same request fields mean the same everywhere.
  */
-final class OutputShaping {
+public final class OutputShaping {
 
     /** Thinking tokens per {@code reasoning_effort}; {@code none} also switches thinking off in the template. */
-    static final Map<String, Integer> EFFORT_BUDGETS = Map.of("none", 0, "minimal", 128, "low", 512, "medium",
-            2048, "high", 8192, "xhigh", -1);
+    public static final Map<String, Integer> EFFORT_BUDGETS = Map.of("none", 0, "minimal", 128, "low", 512,
+            "medium", 2048, "high", 8192, "xhigh", -1);
 
-    private static final Map<ServedModel, ModelSupport> SUPPORT = new ConcurrentHashMap<>();
+    /**
+     * How the operator configured the model's output parsing.
+     *
+     * @param toolCallFormat  {@code djinn.model.tool-call-format}: {@code auto} (from the template), a format, or none
+     * @param reasoningParser {@code djinn.model.reasoning-parser}: {@code auto} or {@code none}
+     */
+    public record Settings(String toolCallFormat, String reasoningParser) {
+        /** Both detected from the chat template and tokenizer. */
+        public static final Settings DETECT = new Settings("auto", "auto");
+    }
+
+    private final Tokenizer tokenizer;
+    private final int[] eosIds;
+    final ToolCallFormat toolFormat;
+    final ReasoningSyntax reasoning;
+    final int thinkStart;
+    final int thinkEnd;
+    final int modelVocab;
+    private volatile TokenVocabulary vocabulary;
+
+    OutputShaping(Tokenizer tokenizer, ChatTemplate chatTemplate, int modelVocab, int[] eosIds, Settings settings) {
+        this.tokenizer = tokenizer;
+        this.eosIds = eosIds.clone();
+        this.modelVocab = modelVocab;
+        String template = chatTemplate == null ? null : chatTemplate.source();
+        this.toolFormat = ToolCallFormat.resolve(settings.toolCallFormat(), template).orElse(null);
+        ReasoningSyntax syntax = "none".equals(settings.reasoningParser().trim()) ? null
+                : ReasoningSyntax.detect(template).orElse(null);
+        OptionalInt start = syntax == null ? OptionalInt.empty() : tokenizer.tokenId(syntax.start());
+        OptionalInt end = syntax == null ? OptionalInt.empty() : tokenizer.tokenId(syntax.end());
+        // Budgets and grammars after thinking work on the marker tokens, so both must be single tokens.
+        boolean usable = start.isPresent() && end.isPresent() && start.getAsInt() < modelVocab
+                && end.getAsInt() < modelVocab;
+        this.reasoning = usable ? syntax : null;
+        this.thinkStart = usable ? start.getAsInt() : -1;
+        this.thinkEnd = usable ? end.getAsInt() : -1;
+    }
+
+    /** The tool-call format output is parsed in, or null when tool calls are not parsed. */
+    public ToolCallFormat toolFormat() {
+        return toolFormat;
+    }
+
+    /** The model's thinking markers, or null when it has none usable. */
+    public ReasoningSyntax reasoning() {
+        return reasoning;
+    }
+
+    /** Token bytes for grammar masks: built on the first structured request (seconds for 150k tokens). */
+    TokenVocabulary vocabulary() {
+        TokenVocabulary v = vocabulary;
+        if (v == null) {
+            synchronized (this) {
+                if (vocabulary == null) {
+                    vocabulary = TokenVocabulary.of(tokenizer, eosIds, modelVocab);
+                }
+                v = vocabulary;
+            }
+        }
+        return v;
+    }
+
     /**
      * One request's plan.
      *
-     * @param grammar         the output's grammar, or null for free text
-     * @param grammarSource   the parameter the grammar comes from (for messages)
-     * @param toolFormat      how tool calls are parsed, or null when they are not
-     * @param reasoning       the model's thinking markers, or null when it has none
-     * @param promptOpensReasoning the rendered prompt ends inside an open thinking block
-     * @param thinkingBudget  thinking tokens allowed, -1 for no limit
-     * @param includeReasoning whether the reasoning is returned
-     * @param vocabulary      the model's token bytes for masks (null without a grammar)
-     * @param minTokens       tokens the grammar's shortest document takes (0 without a grammar)
+     * @param promptText the rendered prompt (a prompt that ends inside an open thinking block starts in reasoning)
      */
-    record Plan(Grammar grammar, String grammarSource, ToolCallFormat toolFormat, ReasoningSyntax reasoning,
-            boolean promptOpensReasoning, int thinkingBudget, boolean includeReasoning, ModelSupport support,
-            TokenVocabulary vocabulary, int minTokens) {
-
-        boolean parsesOutput() {
-            return toolFormat != null || reasoning != null;
-        }
-
-        /** Whether tool-call markup must survive detokenization (Mistral's marker is a special token). */
-        boolean keepsSpecialTokens() {
-            return toolFormat == ToolCallFormat.MISTRAL;
-        }
-
-        /** Makes each choice's constraint, or null when the output is free. */
-        Supplier<TokenConstraint> constraint(int[] eosIds) {
-            boolean budgeted = reasoning != null && thinkingBudget >= 0;
-            if (grammar == null && !budgeted) {
-                return null;
-            }
-            return () -> {
-                TokenConstraint answer = grammar == null ? null : adapt(new GrammarConstraint(grammar, vocabulary));
-                if (reasoning == null) {
-                    return answer;
-                }
-                return new ThinkingBudget(support.thinkStart, support.thinkEnd, thinkingBudget,
-                        promptOpensReasoning, answer, minTokens, support.modelVocab, eosIds);
-            };
-        }
-
-        /** A fresh parser for one choice. */
-        AssistantOutputParser parser() {
-            return new AssistantOutputParser(
-                    reasoning == null ? ReasoningParser.passThrough()
-                            : ReasoningParser.create(reasoning, promptOpensReasoning),
-                    toolFormat == null ? ToolCallParser.passThrough()
-                            : ToolCallParser.create(toolFormat, ToolCallIds.random()));
-        }
-    }
-
-    private static TokenConstraint adapt(GrammarConstraint g) {
-        return new TokenConstraint() {
-            @Override
-            public long[] allowed(int remainingTokens) {
-                return g.allowed(remainingTokens);
-            }
-
-            @Override
-            public void accept(int tokenId) {
-                g.accept(tokenId);
-            }
-
-            @Override
-            public boolean isComplete() {
-                return g.isComplete();
-            }
-        };
-    }
-
-    /** What a served model offers for shaping output; built once per model, its vocabulary on first use. */
-    static final class ModelSupport {
-        final ServedModel model;
-        final ToolCallFormat toolFormat;
-        final ReasoningSyntax reasoning;
-        final int thinkStart;
-        final int thinkEnd;
-        final int modelVocab;
-        private volatile TokenVocabulary vocabulary;
-
-        private ModelSupport(ServedModel model, DjinnConfig.Model config) {
-            this.model = model;
-            this.modelVocab = model.config().vocabSize();
-            String template = model.chatTemplate() == null ? null : model.chatTemplate().source();
-            this.toolFormat = ToolCallFormat.resolve(config.toolCallFormat(), template).orElse(null);
-            ReasoningSyntax syntax = "none".equals(config.reasoningParser().trim()) ? null
-                    : ReasoningSyntax.detect(template).orElse(null);
-            OptionalInt start = syntax == null ? OptionalInt.empty() : model.tokenizer().tokenId(syntax.start());
-            OptionalInt end = syntax == null ? OptionalInt.empty() : model.tokenizer().tokenId(syntax.end());
-            // Budgets and grammars after thinking work on the marker tokens, so both must be single tokens.
-            boolean usable = start.isPresent() && end.isPresent() && start.getAsInt() < modelVocab
-                    && end.getAsInt() < modelVocab;
-            this.reasoning = usable ? syntax : null;
-            this.thinkStart = usable ? start.getAsInt() : -1;
-            this.thinkEnd = usable ? end.getAsInt() : -1;
-        }
-
-        /** Token bytes for grammar masks: built on the first structured request (seconds for 150k tokens). */
-        TokenVocabulary vocabulary(int[] eosIds) {
-            TokenVocabulary v = vocabulary;
-            if (v == null) {
-                synchronized (this) {
-                    if (vocabulary == null) {
-                        vocabulary = TokenVocabulary.of(model.tokenizer(), eosIds, modelVocab);
-                    }
-                    v = vocabulary;
-                }
-            }
-            return v;
-        }
-    }
-
-    private OutputShaping() {}
-
-    static ModelSupport support(ServedModel model, DjinnConfig.Model config) {
-        return SUPPORT.computeIfAbsent(model, m -> new ModelSupport(m, config));
-    }
-
-    static Plan plan(ChatCompletionRequest req, ServedModel model, DjinnConfig.Model config, String promptText) {
-        ModelSupport support = support(model, config);
+    public OutputPlan plan(OutputRequest req, String promptText) {
         List<String> sources = new ArrayList<>();
         Grammar grammar = null;
         String source = null;
@@ -210,7 +152,7 @@ final class OutputShaping {
                     + "request has " + String.join(" and ", sources) + ".");
         }
 
-        ToolCallFormat toolFormat = null;
+        ToolCallFormat format = null;
         List<JsonNode> tools = req.tools() == null ? List.of() : req.tools();
         JsonNode choice = req.toolChoice();
         String mode = choice == null || choice.isNull() ? (tools.isEmpty() ? "none" : "auto")
@@ -220,11 +162,11 @@ final class OutputShaping {
                 throw ApiException.invalidParam("tool_choice", "'tool_choice' is '" + mode
                         + "' but the request has no 'tools'.");
             }
-            if (support.toolFormat == null) {
+            if (toolFormat == null) {
                 throw ApiException.invalidParam("tools", "This model's chat template shows no tool-call format "
                         + "this server can parse; send tool_choice 'none', or configure djinn.model.tool-call-format.");
             }
-            toolFormat = support.toolFormat;
+            format = toolFormat;
             if (!"auto".equals(mode)) {
                 if (grammar != null) {
                     throw ApiException.invalidParam("tool_choice", "'tool_choice' '" + mode + "' forces a tool call,"
@@ -232,12 +174,11 @@ final class OutputShaping {
                 }
                 String named = "named".equals(mode) ? choice.path("function").path("name").asText() : null;
                 grammar = forcedCalls(tools, named, !Boolean.FALSE.equals(req.parallelToolCalls()),
-                        toolFormat.syntax());
+                        format.syntax());
                 source = "tool_choice";
             }
         }
 
-        ReasoningSyntax reasoning = support.reasoning;
         Integer asked = req.thinkingTokenBudget();
         if (asked != null && reasoning == null) {
             throw ApiException.invalidParam("thinking_token_budget", "This model has no thinking markers (such as "
@@ -246,11 +187,10 @@ final class OutputShaping {
         int budget = asked != null ? asked
                 : req.reasoningEffort() != null ? EFFORT_BUDGETS.get(req.reasoningEffort()) : -1;
         boolean opens = reasoning != null && reasoning.promptOpensReasoning(promptText);
-        TokenVocabulary vocabulary = grammar == null ? null
-                : support.vocabulary(model.generationConfig().eosTokenIds());
+        TokenVocabulary vocabulary = grammar == null ? null : vocabulary();
         int minTokens = grammar == null ? 0 : new GrammarConstraint(grammar, vocabulary).minTokens();
-        return new Plan(grammar, source, toolFormat, reasoning, opens, budget,
-                !Boolean.FALSE.equals(req.includeReasoning()), support, vocabulary, minTokens);
+        return new OutputPlan(grammar, source, format, reasoning, opens, budget,
+                !Boolean.FALSE.equals(req.includeReasoning()), this, vocabulary, minTokens);
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.djinn.api;
+package io.djinn.serving;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -13,11 +13,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * before the stream exists to get its 503. Events keep flowing through a buffer once the stream is handed out;
  * cancelling the returned stream (client gone) cancels the generation.
  */
-final class StreamStart {
+public final class StreamStart {
 
     private StreamStart() {}
 
-    static <T> Uni<Multi<T>> firstEvent(Multi<T> source) {
+    public static <T> Uni<Multi<T>> firstEvent(Multi<T> source) {
         return Uni.createFrom().emitter(waiter -> {
             UnicastProcessor<T> relay = UnicastProcessor.create();
             AtomicBoolean started = new AtomicBoolean();

@@ -1,4 +1,4 @@
-package io.djinn;
+package io.djinn.common;
 
 /**
  * DJL reads its switches from system properties when its engine first starts. Setting them here, before any

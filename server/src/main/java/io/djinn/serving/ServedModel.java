@@ -1,4 +1,16 @@
-package io.djinn.engine;
+package io.djinn.serving;
+
+import io.djinn.engine.FinishReason;
+import io.djinn.engine.GenerationConfig;
+import io.djinn.engine.GenerationHandle;
+import io.djinn.engine.GenerationTracer;
+import io.djinn.engine.InferenceEngine;
+import io.djinn.engine.Priority;
+import io.djinn.engine.SamplingParams;
+import io.djinn.engine.StopStringMatcher;
+import io.djinn.engine.TextEvent;
+import io.djinn.engine.TokenLogprobs;
+import io.djinn.engine.TokenSink;
 
 import io.djinn.model.ModelConfig;
 import io.djinn.tokenizer.ChatTemplate;
@@ -11,8 +23,10 @@ import io.smallrye.mutiny.subscription.MultiEmitter;
 import java.util.List;
 
 /**
- * A loaded model as the API sees it: its id, tokenizer, chat template and engine. Generation is exposed as a
- * {@link Multi} of text events fed by the engine thread; cancelling the subscription cancels the sequence.
+ * A loaded model as the API sees it: its id, tokenizer, chat template, engine and output shaping (built here, at
+ * load). Generation is exposed as a {@link Multi} of text events fed by the engine thread; cancelling the
+ * subscription cancels the sequence. It lives in {@code serving}, not in the engine, because it joins the engine to
+ * the tokenizer and to Mutiny: the engine itself knows neither.
  */
 public final class ServedModel implements AutoCloseable {
 
@@ -23,16 +37,30 @@ public final class ServedModel implements AutoCloseable {
     private final GenerationConfig generationConfig;
     private final InferenceEngine engine;
     private final long createdEpochSeconds = System.currentTimeMillis() / 1000;
+    private final OutputShaping outputShaping;
     private volatile GenerationTracer tracer = GenerationTracer.NONE;
 
+    /** With tool-call format and thinking markers detected from the chat template and tokenizer. */
     public ServedModel(String id, ModelConfig config, Tokenizer tokenizer, ChatTemplate chatTemplate,
             GenerationConfig generationConfig, InferenceEngine engine) {
+        this(id, config, tokenizer, chatTemplate, generationConfig, engine, OutputShaping.Settings.DETECT);
+    }
+
+    public ServedModel(String id, ModelConfig config, Tokenizer tokenizer, ChatTemplate chatTemplate,
+            GenerationConfig generationConfig, InferenceEngine engine, OutputShaping.Settings shaping) {
         this.id = id;
         this.config = config;
         this.tokenizer = tokenizer;
         this.chatTemplate = chatTemplate;
         this.generationConfig = generationConfig;
         this.engine = engine;
+        this.outputShaping = new OutputShaping(tokenizer, chatTemplate, config.vocabSize(),
+                generationConfig.eosTokenIds(), shaping);
+    }
+
+    /** What this model offers for shaping output (grammars, tool-call format, reasoning), built at load. */
+    public OutputShaping outputShaping() {
+        return outputShaping;
     }
 
     public String id() {
