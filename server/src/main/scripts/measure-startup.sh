@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Measures Djinn's time to ready (process start -> GET /health answers 200, i.e. model loaded and engine running)
-# in JVM mode, with and without the JDK 25 AOT cache, for the small default checkpoint and for the
-# SmolLM-135M-shaped one. Also reports Quarkus' own "started in" (HTTP up, model still loading).
+# Measures Djinn's cold start in JVM mode, with and without the JDK 25 AOT cache, for the small default checkpoint,
+# a SmolLM-135M-shaped float32 one and the same shape in bfloat16 split into two shards:
+#  - time to ready: process start -> GET /health answers 200 (model loaded, warmed up, engine running);
+#  - Quarkus' own "started in" (HTTP up, the model still loading);
+#  - the breakdown the server logs: JVM start to main, main to HTTP up ("Start-up timings"), and the model loader's
+#    wait for HTTP up, then libtorch, weights, tokenizer and warm-up ("Loader timings"; the tokenizer loads beside
+#    the weights);
+#  - the first request after ready (streamed, 32 tokens, ignore_eos): time to its first token (the first content
+#    chunk, after the role chunk) and its total time, against a warm request's total time (the third request).
 #
-#   server/src/main/scripts/measure-startup.sh [runs-per-case]      (default 3; prints a Markdown table)
+#   server/src/main/scripts/measure-startup.sh [runs-per-case]      (default 3; prints a Markdown table of medians)
 #
+# CASES="tiny smollm-135m smollm-135m-bf16" and MODES="jvm jvm+aot" (the defaults) pick what runs.
 # The AOT cache is made the way the container image makes it (src/main/docker/aot-train.sh): one training run
 # with -XX:AOTCacheOutput that serves a few requests and exits on SIGTERM. Everything lives under
-# target/startup; nothing is downloaded.
+# target/startup; nothing is downloaded. Figures are only as quiet as the machine: on a shared one, run it alone.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."   # the server module; ./mvnw is one folder up
 RUNS=${1:-3}
@@ -25,6 +32,15 @@ if [ ! -f "$SMOL/config.json" ]; then
   echo "generating the SmolLM-135M-shaped checkpoint into $SMOL" >&2
   $JAVA $JVM_ARGS -jar "$APP/quarkus-run.jar" generate-checkpoint --out "$SMOL" --preset smollm-135m >&2
 fi
+
+SMOL_BF16="$OUT/smollm-135m-bf16"
+if [ ! -f "$SMOL_BF16/config.json" ]; then
+  echo "generating the SmolLM-135M-shaped bf16 checkpoint (two shards) into $SMOL_BF16" >&2
+  $JAVA $JVM_ARGS -jar "$APP/quarkus-run.jar" generate-checkpoint --out "$SMOL_BF16" --preset smollm-135m \
+    --dtype BF16 --shard-mb 160 >&2
+fi
+CASES=${CASES:-tiny smollm-135m smollm-135m-bf16}
+MODES=${MODES:-jvm jvm+aot}
 
 now_ms() { date +%s%3N; }
 
@@ -64,28 +80,68 @@ if [ ! -s "$OUT/app.aot" ] || [ "$APP/quarkus-run.jar" -nt "$OUT/app.aot" ]; the
   test -s "$OUT/app.aot"
 fi
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+REQUEST='{"messages":[{"role":"user","content":"Tell me a story"}],"max_tokens":32,"ignore_eos":true,"stream":true}'
 
-echo "| checkpoint | mode | time to ready (median of $RUNS) | Quarkus started in (median) |"
-echo "|---|---|---|---|"
-for model in tiny smollm-135m; do
+# stream_request: prints "TTFT_MS TOTAL_MS" for one streamed 32-token request (TTFT: the first content chunk,
+# i.e. the second data: line, the first being the role chunk)
+stream_request() {
+  local t0 first="" n=0 line
+  t0=$(now_ms)
+  while IFS= read -r line; do
+    case "$line" in
+      data:*) n=$((n + 1)); [ $n -eq 2 ] && first=$(( $(now_ms) - t0 )) ;;
+    esac
+  done < <(curl -sN "localhost:$PORT/v1/chat/completions" -H 'Content-Type: application/json' -d "$REQUEST")
+  echo "${first:-NA} $(( $(now_ms) - t0 ))"
+}
+
+# log_ms LOG REGEX: the number of milliseconds the regex's last group captures in the log ("NA" when absent)
+log_ms() { grep -oE "$2" "$1" | head -1 | grep -oE '[0-9]+' | tail -1 || true; }
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "NA"} else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+s_of() { awk -v v="$1" 'BEGIN{ if (v == "NA" || v == "") print "NA"; else printf "%.2f", v/1000 }'; }
+
+echo "| checkpoint | mode | ready s | started in s | JVM→main | main→HTTP up | libtorch | weights | tokenizer | warm-up | first req: 1st token | first req: 32 tokens | warm req: 32 tokens |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+for model in $CASES; do
   model_args=()
-  [ "$model" = smollm-135m ] && model_args=("-Ddjinn.model.path=$PWD/$SMOL")
-  for mode in jvm jvm+aot; do
+  case "$model" in
+    smollm-135m) model_args=("-Ddjinn.model.path=$PWD/$SMOL") ;;
+    smollm-135m-bf16) model_args=("-Ddjinn.model.path=$PWD/$SMOL_BF16") ;;
+  esac
+  for mode in $MODES; do
     aot=""
     [ "$mode" = jvm+aot ] && aot="-XX:AOTCache=$PWD/$OUT/app.aot"
-    ready=(); started=()
+    declare -A col=()
+    for k in ready started jvm http libtorch weights tokenizer warmup ttft first warm; do col[$k]=""; done
     for i in $(seq 1 "$RUNS"); do
       log="$OUT/$model-$mode-$i.log"
       t0=$(now_ms)
       start_server "$log" "$aot" "${model_args[@]}"
       wait_ready
-      ready+=($(( $(now_ms) - t0 )))
-      started+=("$(grep -o 'started in [0-9.]*s' "$log" | grep -o '[0-9.]*' | head -1)")
+      col[ready]+="$(( $(now_ms) - t0 )) "
+      read -r ttft first < <(stream_request)
+      stream_request >/dev/null
+      read -r _ warm < <(stream_request)
+      col[ttft]+="$ttft "; col[first]+="$first "; col[warm]+="$warm "
+      st=$(grep -o 'started in [0-9.]*s' "$log" | grep -o '[0-9.]*' | head -1)
+      col[started]+="$(awk -v v="$st" 'BEGIN{printf "%d", v*1000}') "
+      col[jvm]+="$(log_ms "$log" 'JVM to main [0-9]+ ms') "
+      col[http]+="$(log_ms "$log" 'main to HTTP up [0-9]+ ms') "
+      col[libtorch]+="$(log_ms "$log" 'libtorch [0-9]+ ms') "
+      col[weights]+="$(log_ms "$log" 'weights [0-9]+ ms') "
+      col[tokenizer]+="$(log_ms "$log" 'tokenizer [0-9]+ ms') "
+      col[warmup]+="$(log_ms "$log" 'warm-up [0-9]+ ms') "
       stop_server
+      echo "  $model $mode run $i: ready in $(echo ${col[ready]} | awk '{print $NF}') ms" >&2
     done
-    r=$(printf '%s\n' "${ready[@]}" | median)
-    s=$(printf '%s\n' "${started[@]}" | median)
-    echo "| $model | $mode | $(awk -v v="$r" 'BEGIN{printf "%.2f s", v/1000}') (runs: ${ready[*]} ms) | ${s} s |"
+    row="| $model | $mode"
+    for k in ready started jvm http libtorch weights tokenizer warmup ttft first warm; do
+      m=$(printf '%s\n' ${col[$k]} | grep -E '^[0-9.]+$' | median)
+      row+=" | $(s_of "$m")"
+    done
+    echo "$row |"
+    echo "  ($model $mode runs, ready ms: ${col[ready]}; first request ms: ${col[first]}; warm request ms: ${col[warm]})" >&2
+    unset col
   done
 done

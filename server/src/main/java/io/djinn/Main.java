@@ -1,6 +1,7 @@
 package io.djinn;
 
 import io.djinn.common.DjlEnvironment;
+import io.djinn.common.StartupClock;
 import io.djinn.checkpoint.CheckpointOptions;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -14,6 +15,7 @@ import java.util.Arrays;
 public class Main {
 
     public static void main(String... args) throws Exception {
+        StartupClock.mainEntered();
         DjlEnvironment.init();
         String command = args.length == 0 ? "serve" : args[0];
         String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);

@@ -31,8 +31,9 @@ import java.util.Objects;
  * Residual additions ride in the output projections' GEMMs ({@code addmm}). A decode layer thus makes 24 tensor
  * calls (Llama), the same for any number of rows.
  *
- * <p>Weights are loaded from safetensors (memory-mapped; bf16 widened to float32 in Java and narrowed on the device
- * when the runtime dtype is bfloat16), with q/k/v and gate/up fused and every projection stored pre-transposed as
+ * <p>Weights are loaded from safetensors (memory-mapped, the next layer paged in or widened on a helper thread
+ * while the current one is folded; bf16 widened to float32 in bulk in Java and narrowed on the device when the
+ * runtime dtype is bfloat16), with q/k/v and gate/up fused and every projection stored pre-transposed as
  * {@code [in, out]}.
  */
 public final class LlamaModel implements CausalLM {
@@ -96,9 +97,11 @@ public final class LlamaModel implements CausalLM {
         }
         MklBranch.select();
         try (SafetensorsReader reader = SafetensorsReader.open(modelDir);
+                TensorPrefetch prefetch = new TensorPrefetch(reader);
                 NDManager tmp = weights.newSubManager()) {
             int h = c.hiddenSize();
-            Loader ld = new Loader(reader, tmp, weights, dtype, h, paddedHidden(h),
+            prefetch.prefetch("model.layers.0.");
+            Loader ld = new Loader(reader, prefetch, tmp, weights, dtype, h, paddedHidden(h),
                     new LoadProgress("weights of " + modelDir.getFileName(), reader.totalBytes()));
             int hd = c.headDim();
             int heads = c.numAttentionHeads();
@@ -113,6 +116,8 @@ public final class LlamaModel implements CausalLM {
             for (int i = 0; i < layers.length; i++) {
                 String p = "model.layers." + i + ".";
                 String a = p + "self_attn.";
+                // the next layer's tensors are read (and bf16 widened) on a helper while this one is folded
+                prefetch.prefetch("model.layers." + (i + 1) + ".");
                 NDArray wq = ld.tensor(a + "q_proj.weight", (long) heads * hd, h);
                 NDArray wk = ld.tensor(a + "k_proj.weight", (long) kv * hd, h);
                 NDArray wv = ld.tensor(a + "v_proj.weight", (long) kv * hd, h);
@@ -171,14 +176,14 @@ public final class LlamaModel implements CausalLM {
     }
 
     /** Turns checkpoint tensors into runtime weights. */
-    private record Loader(SafetensorsReader reader, NDManager tmp, NDManager weights, DataType dtype, int hidden,
-            int padded, LoadProgress progress) {
+    private record Loader(SafetensorsReader reader, TensorPrefetch prefetch, NDManager tmp, NDManager weights,
+            DataType dtype, int hidden, int padded, LoadProgress progress) {
         /** The tensor (shape checked against the config) as float32, attached to tmp, for folding. */
         NDArray tensor(String name, long... shape) {
             progress.add(reader.info(name, shape).length());
             TensorDtype dt = reader.loadableDtype(name);
             // bf16 arrives widened to float32 by the reader: no bfloat16 ever crosses from Java into DJL
-            NDArray a = tmp.create(reader.loadable(name), new Shape(shape),
+            NDArray a = tmp.create(prefetch.loadable(name), new Shape(shape),
                     dt == TensorDtype.F16 ? DataType.FLOAT16 : DataType.FLOAT32);
             return a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
         }

@@ -21,6 +21,7 @@ import jakarta.enterprise.event.Observes;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import io.quarkus.runtime.Quarkus;
 import org.jboss.logging.Logger;
 
@@ -43,6 +44,11 @@ public class ModelHost {
     /** Request traces (field-injected: tests build a ModelHost without CDI). */
     @jakarta.inject.Inject
     Tracing tracing;
+    /** When the HTTP server listens (field-injected: tests build a ModelHost without CDI, and do not wait). */
+    @jakarta.inject.Inject
+    HttpUp httpUp;
+    /** How long the loader waits for the HTTP server before loading native libraries anyway. */
+    static final java.time.Duration HTTP_UP_WAIT = java.time.Duration.ofSeconds(30);
     private volatile ServedModel model;
     private volatile Throwable failure;
     /** What the loader is doing while no model serves (a download's progress, loading the weights). */
@@ -142,6 +148,9 @@ public class ModelHost {
     private ServedModel load() throws Exception {
         DjlEnvironment.init();
         long start = System.nanoTime();
+        // Native libraries (libtorch, the tokenizer's) load only once HTTP is up: see HttpUp for the lock they share
+        // with the event loops. Resolving a CUDA device loads libtorch, so it waits; a CPU one is plain Java.
+        long httpWaitNanos = config.model().device().trim().equalsIgnoreCase("cpu") ? 0 : awaitHttpUp();
         Device device = device(config.model().device());
         // Settings the first request would trip over are checked before loading (and before any download).
         try {
@@ -167,11 +176,46 @@ public class ModelHost {
         LOG.infof("Loading %s (%s, %d layers, hidden %d) from %s on %s as %s", modelConfig.architecture().hfName(),
                 modelConfig.architecture(), modelConfig.numHiddenLayers(), modelConfig.hiddenSize(), dir, device,
                 dtype);
-        // before libtorch loads: its OpenMP runtime reads the wait policy once
+        // the weight files into the page cache meanwhile: disk reads overlap the HTTP server's start
+        io.djinn.model.Readahead.start(dir);
+        // Until here this thread did only Java work beside main (checkpoint, config).
+        httpWaitNanos += awaitHttpUp();
+        // the tokenizer (JSON parsing, its native library) loads beside the weights, on a helper of this thread
+        CompletableFuture<Tokenizer> tokenizerLoad = new CompletableFuture<>();
+        long[] tokenizerNanos = new long[1];
+        Thread.ofPlatform().name("djinn-tokenizer-loader").daemon().start(() -> {
+            try {
+                long begin = System.nanoTime();
+                Tokenizer loaded = Tokenizer.load(dir);
+                tokenizerNanos[0] = System.nanoTime() - begin;
+                tokenizerLoad.complete(loaded);
+            } catch (Throwable failed) {
+                tokenizerLoad.completeExceptionally(failed);
+            }
+        });
+        long t = System.nanoTime();
+        // loads libtorch, the OpenMP wait policy set before: libgomp reads it once, when it loads
         int threads = CpuThreads.apply(config.cpu().threads(), waitPolicy);
         LOG.debugf("libtorch intra-op threads: %d", threads);
-        LlamaModel lm = LlamaModel.load(dir, device, dtype);
-        Tokenizer tokenizer = Tokenizer.load(dir);
+        long libtorchNanos = System.nanoTime() - t;
+        t = System.nanoTime();
+        LlamaModel lm;
+        try {
+            lm = LlamaModel.load(dir, device, dtype);
+        } catch (RuntimeException e) {
+            tokenizerLoad.thenAccept(Tokenizer::close);
+            throw e;
+        }
+        long weightsNanos = System.nanoTime() - t;
+        t = System.nanoTime();
+        Tokenizer tokenizer;
+        try {
+            tokenizer = tokenizerLoad.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            lm.close();
+            throw e.getCause() instanceof Exception x ? x : e;
+        }
+        long tokenizerWaitNanos = System.nanoTime() - t;
         GenerationConfig generationConfig = GenerationConfig.read(dir);
         int maxContext = config.engine().maxModelLen().orElse(Math.min(modelConfig.maxPositionEmbeddings(), 4096));
         DjinnConfig.Engine e = config.engine();
@@ -181,20 +225,38 @@ public class ModelHost {
                 (long) kv.slots() * maxContext, kv.bytes() >> 20,
                 kv.budgetBytes() < 0 ? "" : " of a " + (kv.budgetBytes() >> 20) + " MiB budget");
         int prefillFirst = e.prefillFirstTokens().orElse(device.isGpu() ? 0 : CPU_PREFILL_FIRST_TOKENS);
+        Warmup.Listener listener = new Warmup.Listener(metrics);
         InferenceEngine engine = new InferenceEngine(lm, NDManager.newBaseManager(device),
                 new EngineSettings(kv.slots(), maxContext, e.prefillChunk(), e.maxNumBatchedTokens(), prefillFirst,
-                        e.maxWaiting(), e.queueTimeout()), metrics);
+                        e.maxWaiting(), e.queueTimeout()), listener);
         metrics.attach(engine);
         String id = config.model().name().orElse(checkpoint.modelId());
         ServedModel served = new ServedModel(id, modelConfig, tokenizer, tokenizer.chatTemplate(), generationConfig,
                 engine, new OutputShaping.Settings(config.model().toolCallFormat(), config.model().reasoningParser()));
+        t = System.nanoTime();
+        Warmup.run(served, listener);
+        long warmupNanos = System.nanoTime() - t;
         if (tracing != null) {
             served.tracer(tracing.tracer());
         }
+        // one line with the loader's breakdown, read by measure-startup.sh
+        LOG.infof("Loader timings: waited for HTTP up %d ms, libtorch %d ms, weights %d ms, tokenizer %d ms (waited %d "
+                + "ms), warm-up %d ms, total %d ms", httpWaitNanos / 1_000_000, libtorchNanos / 1_000_000,
+                weightsNanos / 1_000_000, tokenizerNanos[0] / 1_000_000, tokenizerWaitNanos / 1_000_000, warmupNanos / 1_000_000,
+                (System.nanoTime() - start) / 1_000_000);
         LOG.infof("Model '%s' ready in %.2f s since start of loading (KV cache %d MiB for %d sequences of %d tokens)", id,
                 (System.nanoTime() - start) / 1e9, engine.cacheBytes() >> 20, kv.slots(),
                 maxContext);
         return served;
+    }
+
+    /** Waits (at most {@link #HTTP_UP_WAIT}) until the HTTP server listens; the nanoseconds waited. */
+    private long awaitHttpUp() throws InterruptedException {
+        long t = System.nanoTime();
+        if (httpUp != null && !httpUp.await(HTTP_UP_WAIT)) {
+            LOG.warnf("HTTP server not listening after %s: loading the model anyway", HTTP_UP_WAIT);
+        }
+        return System.nanoTime() - t;
     }
 
     /**
