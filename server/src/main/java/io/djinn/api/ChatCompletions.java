@@ -106,7 +106,8 @@ public class ChatCompletions {
     Prepared prepare(ChatCompletionRequest req) {
         checkOptions(req);
         ServedModel model = generations.model(req.model());
-        ChatPrompts.ChatPrompt chat = ChatPrompts.build(req.promptSpec(), model);
+        ChatPrompts.ChatPrompt chat = ChatPrompts.build(req.promptSpec(), model, parser.limits(),
+                req.truncatePromptTokens() == null);
         Generations.Prepared run = generations.prepare(model,
                 new Generations.Prompt(chat.tokens(), chat.text(), "messages"), req);
         String echo = Boolean.TRUE.equals(req.echo()) ? chat.finalAssistantText() : null;

@@ -27,7 +27,13 @@ final class ChatPrompts {
      */
     record ChatPrompt(int[] tokens, String text, boolean continuesFinalMessage, String finalAssistantText) {}
 
-    static ChatPrompt build(PromptSpec spec, ServedModel model) {
+    /**
+     * @param limits the template's work limits and the rendered prompt's size limit, checked before the native
+     *               tokenizer sees the text
+     * @param mustFitContext whether a prompt that certainly exceeds the context is refused before tokenizing (not
+     *               when the request truncates its prompt)
+     */
+    static ChatPrompt build(PromptSpec spec, ServedModel model, RequestLimits limits, boolean mustFitContext) {
         ChatTemplate template = model.chatTemplate();
         if (spec.chatTemplate() != null) {
             try {
@@ -74,7 +80,7 @@ final class ChatPrompts {
         }
         String text;
         try {
-            text = template.render(messages, tools, addGenerationPrompt, vars);
+            text = template.render(messages, tools, addGenerationPrompt, vars, limits.templateLimits());
         } catch (ChatTemplateException e) {
             throw ApiException.badRequest(spec.chatTemplate() != null ? "chat_template" : "messages",
                     "chat_template_error", "The chat template failed: " + e.getMessage());
@@ -87,6 +93,14 @@ final class ChatPrompts {
                         "The chat template does not reproduce the final assistant message, so it cannot be continued.");
             }
             text = text.substring(0, at + lastText.length());
+        }
+        limits.checkPrompt(spec.chatTemplate() != null ? "chat_template" : "messages", "The rendered prompt",
+                text.length());
+        if (mustFitContext && model.tokenizer().certainlyLongerThan(text, model.maxContext())) {
+            // Tokenizing millions of characters costs seconds of CPU; a prompt that cannot fit is refused first.
+            throw ApiException.badRequest("messages", "context_length_exceeded", "This model's maximum context "
+                    + "length is " + model.maxContext() + " tokens, and the rendered prompt's " + text.length()
+                    + " characters take more than that.");
         }
         int[] tokens = model.tokenizer().encode(text);
         if (Boolean.TRUE.equals(spec.addSpecialTokens())) {

@@ -1,6 +1,7 @@
 package io.djinn.api;
 
 import io.djinn.common.ApiException;
+import io.djinn.common.LogSafe;
 import io.djinn.common.Json;
 import io.djinn.engine.EngineOverloadedException;
 import jakarta.ws.rs.WebApplicationException;
@@ -31,7 +32,7 @@ public class ErrorMapper {
         if (t instanceof WebApplicationException w) {
             return fromStatus(w.getResponse().getStatus());
         }
-        LOG.error("Request failed", t);
+        LOG.error("Request failed", LogSafe.escaped(t)); // its message may quote the request
         return new ApiException(500, "server_error", "internal_error", null,
                 "The server had an error while processing the request.", Map.of());
     }

@@ -29,6 +29,11 @@ public class RequestParser {
         this.limits = limits;
     }
 
+    /** The size and template limits every request is held to. */
+    public RequestLimits limits() {
+        return limits;
+    }
+
     public <T> T parse(byte[] body, Class<T> type, java.util.function.Consumer<JsonNode> rawCheck) {
         if (body == null || body.length == 0) {
             throw ApiException.badRequest(null, "invalid_json", "The request body is empty; expected a JSON object.");

@@ -39,10 +39,12 @@ public class TokenizeResource {
 
     private final ModelHost host;
     private final RequestParser parser;
+    private final RequestLimits limits;
 
-    public TokenizeResource(ModelHost host, RequestParser parser) {
+    public TokenizeResource(ModelHost host, RequestParser parser, RequestLimits limits) {
         this.host = host;
         this.parser = parser;
+        this.limits = limits;
     }
 
     @POST
@@ -64,6 +66,12 @@ public class TokenizeResource {
         }
         int[] tokens;
         if (req.prompt() != null) {
+            limits.checkPrompt("prompt", "'prompt'", req.prompt().length());
+            if (model.tokenizer().certainlyLongerThan(req.prompt(), model.maxContext())) {
+                throw ApiException.badRequest("prompt", "context_length_exceeded", "This model's maximum context "
+                        + "length is " + model.maxContext() + " tokens, and the prompt's " + req.prompt().length()
+                        + " characters take more than that.");
+            }
             tokens = model.tokenizer().encode(req.prompt());
             // vLLM's default for plain prompts: the tokenizer's special tokens (BOS) are added.
             if (!Boolean.FALSE.equals(req.addSpecialTokens())) {
@@ -73,7 +81,7 @@ public class TokenizeResource {
             if (req.messages().isEmpty()) {
                 throw ApiException.invalidParam("messages", "'messages' must contain at least one message.");
             }
-            tokens = ChatPrompts.build(req.promptSpec(), model).tokens();
+            tokens = ChatPrompts.build(req.promptSpec(), model, limits, true).tokens();
         }
         List<String> strs = null;
         if (Boolean.TRUE.equals(req.returnTokenStrs())) {

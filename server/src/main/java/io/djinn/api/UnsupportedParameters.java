@@ -1,6 +1,7 @@
 package io.djinn.api;
 
 import io.djinn.common.ApiException;
+import io.djinn.common.LogSafe;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -71,7 +72,7 @@ final class UnsupportedParameters {
                                     + "); omit it or send its default.");
                 }
             } else if (!HONOURED.contains(name) && LOGGED.size() < 1000 && LOGGED.add(name)) {
-                LOG.infof("Ignoring unknown request field '%s' (logged once)", abbreviate(name));
+                LOG.infof("Ignoring unknown request field '%s' (logged once)", LogSafe.escape(abbreviate(name)));
             }
         }
     }

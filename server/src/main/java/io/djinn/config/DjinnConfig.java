@@ -29,6 +29,22 @@ public interface DjinnConfig {
 
     Tracing tracing();
 
+    Cpu cpu();
+
+    /** How libtorch's CPU kernels use the cores (see {@link io.djinn.model.CpuThreads}). */
+    interface Cpu {
+        /** Intra-op threads of libtorch's CPU kernels; 0 = the processors the JVM may use (a container's limit). */
+        @WithDefault("0")
+        int threads();
+
+        /**
+         * {@code passive}: libtorch's OpenMP threads sleep while they wait (steady when other threads or processes
+         * want the cores); {@code active}: they spin first (libgomp's default). {@code OMP_WAIT_POLICY} overrides it.
+         */
+        @WithDefault("passive")
+        String waitPolicy();
+    }
+
     Responses responses();
 
     /** Stored responses of {@code /v1/responses} ({@code store}, {@code previous_response_id}). */
@@ -189,13 +205,39 @@ public interface DjinnConfig {
         @WithDefault("2048")
         int maxMessages();
 
-        /** Characters of message content (all text parts of all messages together) per request at most. */
+        /**
+         * Characters of all text a request carries at most: message content, tool names, descriptions and schemas,
+         * stop strings, bad_words, documents, chat_template_kwargs, a /tokenize prompt, every string and field name
+         * of the body (a request's own chat_template has its own limit).
+         */
         @WithDefault("2000000")
         int maxContentChars();
 
         /** Characters of a request's own {@code chat_template} at most (real templates are a few thousand). */
         @WithDefault("131072")
         int maxChatTemplateChars();
+
+        /**
+         * Characters of a rendered prompt at most, checked before it is tokenized (and the bound on a template's
+         * output and on any string it builds).
+         */
+        @WithDefault("4000000")
+        int maxPromptChars();
+
+        /**
+         * Whether a request may send its own {@code chat_template} (vLLM's --trust-request-chat-template). Off: such
+         * a request is refused with 400 naming {@code chat_template}.
+         */
+        @WithDefault("false")
+        boolean allowRequestChatTemplate();
+
+        /** Wall time one chat-template rendering may take; past it the rendering is abandoned with a 400. */
+        @WithDefault("5s")
+        Duration chatTemplateTimeout();
+
+        /** Steps (nodes rendered, loop iterations, expressions) one chat-template rendering may take. */
+        @WithDefault("5000000")
+        long chatTemplateMaxSteps();
     }
 
     interface Auth {

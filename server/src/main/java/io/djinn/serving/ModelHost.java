@@ -1,7 +1,6 @@
 package io.djinn.serving;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
@@ -10,7 +9,7 @@ import io.djinn.config.DjinnConfig;
 import io.djinn.engine.GenerationConfig;
 import io.djinn.engine.EngineSettings;
 import io.djinn.engine.InferenceEngine;
-import io.djinn.serving.ServedModel;
+import io.djinn.model.CpuThreads;
 import io.djinn.model.LlamaModel;
 import io.djinn.model.ModelConfig;
 import io.djinn.model.RuntimeChoice;
@@ -163,6 +162,12 @@ public class ModelHost {
             throw new IllegalArgumentException("djinn.model.reasoning-parser must be auto or none, not '"
                     + config.model().reasoningParser() + "'");
         }
+        CpuThreads.WaitPolicy waitPolicy = CpuThreads.WaitPolicy.parse(config.cpu().waitPolicy(),
+                "djinn.cpu.wait-policy");
+        if (config.cpu().threads() < 0) {
+            throw new IllegalArgumentException("djinn.cpu.threads must be 0 (the available processors) or more, not "
+                    + config.cpu().threads());
+        }
         CheckpointSource.Checkpoint checkpoint = checkpoints.checkpoint(status -> loading = status);
         Path dir = checkpoint.folder();
         loading = "loading the weights from " + dir;
@@ -189,7 +194,9 @@ public class ModelHost {
             }
         });
         long t = System.nanoTime();
-        Engine.getEngine("PyTorch"); // loads libtorch
+        // loads libtorch, the OpenMP wait policy set before: libgomp reads it once, when it loads
+        int threads = CpuThreads.apply(config.cpu().threads(), waitPolicy);
+        LOG.debugf("libtorch intra-op threads: %d", threads);
         long libtorchNanos = System.nanoTime() - t;
         t = System.nanoTime();
         LlamaModel lm;

@@ -263,7 +263,11 @@ public final class OutputShaping {
         if (options.isEmpty()) {
             throw ApiException.invalidParam(param, "'" + param + "' must list at least one string.");
         }
-        return Grammars.choice(options);
+        try {
+            return Grammars.choice(options);
+        } catch (SchemaException e) {
+            throw ApiException.invalidParam(param, "'" + param + "' cannot be enforced: " + e.getMessage());
+        }
     }
 
     private static JsonNode jsonOf(JsonNode value, String param) {

@@ -18,6 +18,9 @@ final class RegexParser {
     /** Quantifier bounds above this would compile into huge automata. */
     static final int MAX_REPEAT = 1000;
 
+    /** Groups nested deeper than this are refused: parsing and compiling recurse once per level. */
+    static final int MAX_GROUP_DEPTH = 100;
+
     static final CodePointSet DOT = CodePointSet.ofChars("\n\r\u0085\u2028\u2029").complement();
     static final CodePointSet DIGIT = CodePointSet.of('0', '9');
     static final CodePointSet WORD = CodePointSet.of('a', 'z').union(CodePointSet.of('A', 'Z')).union(DIGIT)
@@ -195,6 +198,9 @@ final class RegexParser {
     }
 
     private Node group(int depth) {
+        if (depth >= MAX_GROUP_DEPTH) {
+            throw error("groups nest more than " + MAX_GROUP_DEPTH + " deep");
+        }
         int start = pos;
         pos++;
         if (peek('?')) {

@@ -49,6 +49,7 @@ public final class Tokenizer implements AutoCloseable {
     private final String bosToken;
     private final String eosToken;
     private final String padToken;
+    private final int maxTokenChars;
     private final String chatTemplateSource;
     private volatile ChatTemplate chatTemplate;
 
@@ -112,6 +113,11 @@ public final class Tokenizer implements AutoCloseable {
                 }
             }
         }
+        int longest = 1;
+        for (String tok : idToToken) {
+            if (tok != null) longest = Math.max(longest, tok.length());
+        }
+        maxTokenChars = longest;
         bosToken = tokenContent(config.get("bos_token"));
         eosToken = tokenContent(config.get("eos_token"));
         padToken = tokenContent(config.get("pad_token"));
@@ -135,12 +141,80 @@ public final class Tokenizer implements AutoCloseable {
         }
     }
 
-    /** Token ids for {@code text}; special-token strings in the text map to their ids. Never truncates. */
+    /**
+     * Longest whitespace run handed to the native tokenizer in one piece. The pre-tokenizers' split regex
+     * ({@code \s+(?!\S)} and friends) backtracks over a whole whitespace run, and Oniguruma aborts the match past
+     * its retry limit (10 million): the Rust panic that follows ends the JVM. A run of about 7 million spaces still
+     * passes, 10 million kill the process; runs are cut far below that. Real prompts (code indentation, padded
+     * tables) hold runs of at most a few hundred characters, so they tokenize exactly as before.
+     */
+    public static final int MAX_WHITESPACE_RUN = 16_384;
+
+    /**
+     * Token ids for {@code text}; special-token strings in the text map to their ids. Never truncates. A whitespace
+     * run longer than {@link #MAX_WHITESPACE_RUN} is tokenized in pieces of that length (the ids differ from one
+     * native call only where a piece ends inside the run).
+     */
     public int[] encode(String text) {
+        int cut = nextCut(text, 0);
+        if (cut < 0) {
+            return encodeNative(text);
+        }
+        IntArrayBuilder out = new IntArrayBuilder(text.length() / 4 + 16);
+        int from = 0;
+        while (cut >= 0) {
+            out.add(encodeNative(text.substring(from, cut)));
+            from = cut;
+            cut = nextCut(text, from);
+        }
+        out.add(encodeNative(text.substring(from)));
+        return out.toArray();
+    }
+
+    /** The end of the first piece that starts at {@code from} and cuts a too-long whitespace run, or -1 if none. */
+    static int nextCut(String text, int from) {
+        int run = 0;
+        for (int i = from; i < text.length(); i++) {
+            if (isRegexWhitespace(text.charAt(i))) {
+                if (++run > MAX_WHITESPACE_RUN) {
+                    return i; // the piece ends with MAX_WHITESPACE_RUN whitespace characters
+                }
+            } else {
+                run = 0;
+            }
+        }
+        return -1;
+    }
+
+    /** Whitespace as Unicode (and so Oniguruma's {@code \s}) defines it: a superset of Java's isWhitespace. */
+    private static boolean isRegexWhitespace(char c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
+    }
+
+    private int[] encodeNative(String text) {
         long[] ids = native_.encode(text, false, false).getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) out[i] = (int) ids[i];
         return out;
+    }
+
+    private static final class IntArrayBuilder {
+        private int[] a;
+        private int n;
+
+        IntArrayBuilder(int capacity) {
+            a = new int[Math.max(16, capacity)];
+        }
+
+        void add(int[] ids) {
+            if (n + ids.length > a.length) a = java.util.Arrays.copyOf(a, Math.max(a.length * 2, n + ids.length));
+            System.arraycopy(ids, 0, a, n, ids.length);
+            n += ids.length;
+        }
+
+        int[] toArray() {
+            return java.util.Arrays.copyOf(a, n);
+        }
     }
 
     public String decode(int[] ids, boolean skipSpecialTokens) {
@@ -179,6 +253,24 @@ public final class Tokenizer implements AutoCloseable {
         long[] l = new long[to - from];
         for (int i = from; i < to; i++) l[i - from] = checkId(ids[i]);
         return native_.decode(l, skipSpecialTokens);
+    }
+
+    /**
+     * Characters of the longest token as the vocabulary spells it (byte-level form, SentencePiece pieces, added
+     * tokens). A text needs at least about {@code length / maxTokenChars} tokens, which lets a prompt that cannot
+     * fit a context be refused before it is tokenized.
+     */
+    public int maxTokenChars() {
+        return maxTokenChars;
+    }
+
+    /**
+     * Whether {@code text} certainly needs more than {@code tokens} tokens, judged from its length alone: each token
+     * spells at most {@link #maxTokenChars()} characters of the normalized text, and normalization (NFKC composing
+     * Hangul jamo, for one) shrinks a text at most threefold; a factor 4 keeps the judgement safe.
+     */
+    public boolean certainlyLongerThan(String text, int tokens) {
+        return text.length() > 4L * tokens * maxTokenChars;
     }
 
     /** Number of ids, including added tokens (max id + 1). */

@@ -1,6 +1,7 @@
 package io.djinn.api;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
 
@@ -21,8 +22,10 @@ class InMemoryLimitsApiTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
+            // Also the production default for request templates (off), which the default test profile turns on.
             return Map.of("djinn.auth.api-keys", "sk-memory-a,sk-memory-b", "djinn.admin.token", "adm",
-                    "djinn.ratelimit.default-requests-per-minute", "2");
+                    "djinn.ratelimit.default-requests-per-minute", "2", "djinn.api.allow-request-chat-template",
+                    "false");
         }
     }
 
@@ -66,5 +69,27 @@ class InMemoryLimitsApiTest {
         u.then().statusCode(200).body("key", equalTo(id)).body("by_service_tier.default.requests", equalTo(1));
         given().header("Authorization", "Bearer adm").delete("/admin/v1/keys/" + id).then().statusCode(200);
         chat(created.path("key")).then().statusCode(401);
+    }
+
+    /** Issue 16 item 4: with djinn.api.allow-request-chat-template off, a request's chat_template is a 400. */
+    @Test
+    void requestChatTemplateIsRefusedByDefault() {
+        Response created = given().header("Authorization", "Bearer adm").contentType(ContentType.JSON)
+                .body("{\"owner\":\"templates\",\"requests_per_minute\":100}").post("/admin/v1/keys");
+        created.then().statusCode(201);
+        String key = created.path("key");
+        for (String path : new String[] {"/v1/chat/completions", "/tokenize"}) {
+            given().header("Authorization", "Bearer " + key).contentType(ContentType.JSON).body("""
+                    {"messages":[{"role":"user","content":"Hi"}],"max_tokens":3,"chat_template":"{{ 'x' }}"}""")
+                    .post(path).then().statusCode(400)
+                    .body("error.type", equalTo("invalid_request_error"))
+                    .body("error.param", equalTo("chat_template"))
+                    .body("error.code", equalTo("chat_template_not_allowed"))
+                    .body("error.message", containsString("djinn.api.allow-request-chat-template"));
+        }
+        // Without it the same request is served with the model's own template.
+        given().header("Authorization", "Bearer " + key).contentType(ContentType.JSON).body("""
+                {"messages":[{"role":"user","content":"Hi"}],"max_tokens":3}""")
+                .post("/v1/chat/completions").then().statusCode(200);
     }
 }

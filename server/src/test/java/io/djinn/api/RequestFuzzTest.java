@@ -137,6 +137,84 @@ class RequestFuzzTest {
         assertTrue(statuses.get(400).sum() > count / 2, "most bodies are invalid");
     }
 
+    static final int ADVERSARIAL = Integer.getInteger("fuzz.adversarial", 150);
+
+    @TestHTTPResource("/")
+    URI root;
+
+    /**
+     * Issue 16's families ({@link AdversarialBodies}): hostile request templates and oversized fields on chat
+     * completions and /tokenize. Every answer is a 200 or an OpenAI-shaped 4xx, the server answers /health after
+     * each family, and the process' peak RSS (VmHWM, this JVM serves the app) is reported and bounded.
+     */
+    @Test
+    void templatesAndOversizedFieldsGetOpenAiShapedAnswers() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        AdversarialBodies bodies = new AdversarialBodies(20261205L);
+        Map<String, Map<Integer, Integer>> byFamily = new TreeMap<>();
+        Map<String, LongAdder> codes = new ConcurrentHashMap<>();
+        List<String> failures = new ArrayList<>();
+        long slowest = 0;
+        for (int i = 0; i < ADVERSARIAL && failures.size() < 10; i++) {
+            AdversarialBodies.Body body = bodies.next();
+            long t0 = System.nanoTime();
+            HttpResponse<byte[]> r;
+            try {
+                r = client.send(HttpRequest.newBuilder(root.resolve(body.path())).timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body.json())).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+            } catch (java.net.http.HttpTimeoutException e) {
+                failures.add("no answer within 30 s (" + body.family() + ") for " + preview(body.json()));
+                continue;
+            }
+            slowest = Math.max(slowest, (System.nanoTime() - t0) / 1_000_000);
+            byFamily.computeIfAbsent(body.family(), k -> new TreeMap<>()).merge(r.statusCode(), 1, Integer::sum);
+            String problem = r.statusCode() == 200 ? null : check(r, codes);
+            if (r.statusCode() == 200 && !new String(r.body(), StandardCharsets.UTF_8).contains("\"")) {
+                problem = "200 that is not JSON";
+            }
+            if (problem != null) {
+                failures.add(problem + " (" + body.family() + ") for " + preview(body.json()));
+            }
+            if (i % 50 == 49) {
+                HttpResponse<String> health = client.send(HttpRequest.newBuilder(root.resolve("/health")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, health.statusCode(), "the server answers after " + (i + 1) + " bodies");
+            }
+        }
+        long peakRssMb = peakRssKb() / 1024;
+        System.out.println("adversarial fuzz statuses by family " + byFamily + "; error codes " + new TreeMap<>(codes)
+                + "; slowest answer " + slowest + " ms; peak RSS " + peakRssMb + " MiB");
+        if (!failures.isEmpty()) {
+            fail(failures.size() + " bad answers, first: " + String.join("\n", failures.subList(0,
+                    Math.min(5, failures.size()))));
+        }
+        assertTrue(byFamily.keySet().containsAll(List.of("templates", "oversized fields")), byFamily.toString());
+        assertTrue(byFamily.values().stream().flatMap(m -> m.keySet().stream()).allMatch(s -> s < 500),
+                byFamily.toString());
+        HttpResponse<String> health = client.send(HttpRequest.newBuilder(root.resolve("/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode());
+        // The 24-fold doubling of issue 16 took RSS from 0.33 to 4.4 GB; nothing here may come near that.
+        assertTrue(peakRssMb < 4096, "peak RSS " + peakRssMb + " MiB");
+    }
+
+    /** Peak resident set of this JVM (which serves the app under test), or 0 where /proc is not there. */
+    private static long peakRssKb() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (Exception e) {
+            // not Linux: no figure
+        }
+        return 0;
+    }
+
     /** Null when the answer is acceptable, else what is wrong with it. */
     private static String check(HttpResponse<byte[]> r, Map<String, LongAdder> codes) {
         int status = r.statusCode();

@@ -9,6 +9,7 @@ import io.djinn.common.DjlEnvironment;
 import io.djinn.engine.Sampler;
 import io.djinn.engine.SamplingParams;
 import io.djinn.model.CausalLM;
+import io.djinn.model.CpuThreads;
 import io.djinn.model.KvCache;
 import io.djinn.model.LlamaModel;
 import io.djinn.model.ModelConfig;
@@ -49,7 +50,17 @@ public final class ModelBenchmark {
         }
     }
 
+    /**
+     * Applies {@code --threads} and {@code --wait-policy} (the server's {@code djinn.cpu.threads} and
+     * {@code djinn.cpu.wait-policy}, same defaults) before libtorch loads; returns the intra-op threads.
+     */
+    static int cpuThreads(Map<String, String> o) {
+        return CpuThreads.apply(Integer.parseInt(o.getOrDefault("threads", "0")),
+                CpuThreads.WaitPolicy.parse(o.getOrDefault("wait-policy", "passive"), "--wait-policy"));
+    }
+
     private static void measure(Path dir, Map<String, String> o) throws Exception {
+        int threads = cpuThreads(o);
         int promptLen = Integer.parseInt(o.getOrDefault("prompt", "256"));
         int decodeLen = Integer.parseInt(o.getOrDefault("tokens", "64"));
         int rows = Integer.parseInt(o.getOrDefault("rows", "16"));
@@ -107,6 +118,9 @@ public final class ModelBenchmark {
                 uploads.put(key, many.uploads());
                 downloads.put(key, many.downloads());
             }
+            double[] profile = decoder.profile(promptLen, Math.min(decodeLen, 32));
+            double tinyCall = tinyCallMs(root);
+            long stepCalls = one.calls();
             long weightBytes = model.weightBytes();
             double copyBw = copyBandwidth(root);
             double ceiling = copyBw / weightBytes;
@@ -116,7 +130,8 @@ public final class ModelBenchmark {
             r.put("layers", model.config().numHiddenLayers());
             r.put("device", device.toString());
             r.put("dtype", dtype.toString());
-            r.put("threads", Runtime.getRuntime().availableProcessors());
+            r.put("threads", threads);
+            r.put("wait_policy", o.getOrDefault("wait-policy", "passive"));
             r.put("prompt_tokens", promptLen);
             r.put("decode_tokens", decodeLen);
             r.put("prefill_tokens_per_s", round(prefillTps));
@@ -128,6 +143,17 @@ public final class ModelBenchmark {
                 r.put("batch_decode_tokens_per_s", round(rows / batchStep));
                 r.put("batch_step_over_single_step", round(batchStep * decodeTps));
             }
+            int layers = model.config().numHiddenLayers();
+            Map<String, Object> breakdown = new LinkedHashMap<>();
+            breakdown.put("step_ms", round(profile[0]));
+            breakdown.put("layers_ms", round(profile[2]));
+            breakdown.put("per_layer_ms", round(profile[2] / layers));
+            breakdown.put("lm_head_ms", round(profile[1] - profile[2]));
+            breakdown.put("sampling_ms", round(profile[3]));
+            breakdown.put("rest_ms", round(profile[0] - profile[1] - profile[3]));
+            breakdown.put("tensor_calls", stepCalls);
+            breakdown.put("tensor_call_overhead_ms", round(stepCalls * tinyCall));
+            r.put("one_row_step_breakdown", breakdown);
             r.put("ops_per_decode_step", calls);
             r.put("ops_per_layer_per_decode_step", layerCalls);
             r.put("uploads_per_decode_step", uploads);
@@ -138,14 +164,15 @@ public final class ModelBenchmark {
             r.put("decode_fraction_of_ceiling", round(decodeTps / ceiling));
         }
         System.out.printf("""
-                Djinn model benchmark (%s, %s on %s)
+                Djinn model benchmark (%s, %s on %s, %d intra-op threads, wait policy %s)
                   prefill: %8.1f tokens/s  (%d-token prompt, median of 3)
                   decode:  %8.1f tokens/s  (one stream, %d tokens, median of 3)
                   weights read per decoded token: %.1f MB
                   measured copy bandwidth:        %.2f GB/s (bytes read per second while copying 1 GiB)
                   bandwidth ceiling for decode:   %8.1f tokens/s
                   decode / ceiling:               %.2f
-                """, r.get("architecture"), r.get("dtype"), r.get("device"), r.get("prefill_tokens_per_s"), promptLen,
+                """, r.get("architecture"), r.get("dtype"), r.get("device"), threads, r.get("wait_policy"),
+                r.get("prefill_tokens_per_s"), promptLen,
                 r.get("decode_tokens_per_s"), decodeLen, ((Long) r.get("weight_bytes_per_token")) / 1e6,
                 r.get("copy_bandwidth_gb_per_s"), r.get("decode_ceiling_tokens_per_s"),
                 r.get("decode_fraction_of_ceiling"));
@@ -155,6 +182,14 @@ public final class ModelBenchmark {
                     """, rows, r.get("batch_decode_step_ms"), r.get("batch_decode_tokens_per_s"),
                     r.get("batch_step_over_single_step"));
         }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> b = (Map<String, Object>) r.get("one_row_step_breakdown");
+        System.out.printf("""
+                  one-row decode step, median of up to 32 steps: %.2f ms = %d layers %.2f ms (%.3f ms each)
+                    + LM head with final norm %.2f ms + greedy sampling %.2f ms + the rest %.2f ms;
+                    %d tensor calls, of which the JNI/DJL cost of a trivial call is %.2f ms in all
+                """, b.get("step_ms"), r.get("layers"), b.get("layers_ms"), b.get("per_layer_ms"), b.get("lm_head_ms"),
+                b.get("sampling_ms"), b.get("rest_ms"), b.get("tensor_calls"), b.get("tensor_call_overhead_ms"));
         System.out.printf("  tensor calls per decode step (rows: calls, per layer): %s, %s; uploads %s, downloads %s%n",
                 r.get("ops_per_decode_step"), r.get("ops_per_layer_per_decode_step"), r.get("uploads_per_decode_step"),
                 r.get("downloads_per_decode_step"));
@@ -165,7 +200,7 @@ public final class ModelBenchmark {
         }
     }
 
-    private static double prefill(LlamaModel model, NDManager root, KvCache cache, int[] prompt) {
+    static double prefill(LlamaModel model, NDManager root, KvCache cache, int[] prompt) {
         long t0 = System.nanoTime();
         try (NDManager step = root.newSubManager()) {
             NDArray logits = model.forward(step, cache, new int[] {0}, new int[][] {prompt}, new int[] {0}, false);
@@ -175,7 +210,7 @@ public final class ModelBenchmark {
     }
 
     /** Greedy decode steps as the engine runs them: the model's step and the sampler, one token per row. */
-    private static final class Decoder {
+    static final class Decoder {
         private final LlamaModel model;
         private final NDManager root;
         private final KvCache cache;
@@ -213,6 +248,41 @@ public final class ModelBenchmark {
             return Ops.counts().minus(before);
         }
 
+        /**
+         * Where one decode step of one row goes, milliseconds (median of {@code n} steps each): {@code [whole step
+         * as the engine runs it, model step with logits, model step without logits (embedding and layers),
+         * greedy sampling of the logits]}; the LM head with the final norm is the second minus the third.
+         */
+        double[] profile(int start, int n) {
+            double[][] t = new double[4][n];
+            int[][] tokens = {{1}};
+            int[] one = {0};
+            int[] none = {};
+            for (int i = 0; i < n; i++) {
+                int position = start + i;
+                long t0 = System.nanoTime();
+                step(1, position, tokens);
+                t[0][i] = (System.nanoTime() - t0) / 1e6;
+                try (NDManager scope = root.newSubManager()) {
+                    long t1 = System.nanoTime();
+                    model.step(scope, cache, one, tokens, new int[] {position}, none, null);
+                    t[2][i] = (System.nanoTime() - t1) / 1e6;
+                }
+                try (NDManager scope = root.newSubManager()) {
+                    long t1 = System.nanoTime();
+                    CausalLM.StepOutput out = model.step(scope, cache, one, tokens, new int[] {position}, one, null);
+                    long t2 = System.nanoTime();
+                    Sampler.Prepared prepared = sampler.prepare(List.of(new Sampler.Row(
+                            SamplingParams.builder().temperature(0).build(), new int[0], new int[0], 0)),
+                            new float[1], vocab);
+                    sampler.sample(scope, out.logits(), prepared, out.extra());
+                    t[1][i] = (t2 - t1) / 1e6;
+                    t[3][i] = (System.nanoTime() - t2) / 1e6;
+                }
+            }
+            return Arrays.stream(t).mapToDouble(ModelBenchmark::median).toArray();
+        }
+
         private void step(int rows, int position, int[][] tokens) {
             int[] slots = new int[rows];
             int[] starts = new int[rows];
@@ -238,6 +308,24 @@ public final class ModelBenchmark {
         }
     }
 
+    /** Milliseconds of one trivial tensor call (a 1x8 add): what crossing JNI and DJL's bookkeeping costs. */
+    private static double tinyCallMs(NDManager root) {
+        double[] t = new double[7];
+        try (NDManager m = root.newSubManager()) {
+            NDArray a = m.ones(new Shape(1, 8));
+            for (int k = 0; k < t.length; k++) {
+                try (NDManager s = m.newSubManager()) {
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < 200; i++) {
+                        a.add(a).attach(s);
+                    }
+                    t[k] = (System.nanoTime() - t0) / 1e6 / 200;
+                }
+            }
+        }
+        return median(t);
+    }
+
     /** Bytes read per second while libtorch copies a 1 GiB tensor (larger than any cache), best of 5. */
     private static double copyBandwidth(NDManager root) {
         long n = 1L << 28;
@@ -257,7 +345,7 @@ public final class ModelBenchmark {
         return best;
     }
 
-    private static double median(double[] xs) {
+    static double median(double[] xs) {
         double[] s = xs.clone();
         Arrays.sort(s);
         return s[s.length / 2];

@@ -27,6 +27,7 @@ public final class Tools {
                 case "bench-serve" -> ServeBenchmark.run(o);
                 case "bench-structured" -> StructuredBenchmark.run(o);
                 case "bench-limiter" -> LimiterBenchmark.run(o);
+                case "bench-peer" -> PeerBenchmark.run(o, rest);
                 case "help", "bench-help", "--help", "-h" -> usage();
                 default -> {
                     System.err.println("unknown command '" + command + "'");
@@ -61,12 +62,14 @@ public final class Tools {
                       --prompt N             prompt tokens (default 256)
                       --tokens N             decoded tokens (default 64)
                       --rows N               also time decode steps of N rows in N slots (default 16; 1 = off)
+                      --threads N            libtorch intra-op threads, as djinn.cpu.threads (default 0: all)
+                      --wait-policy P        passive | active, as djinn.cpu.wait-policy (default passive)
                       --json FILE            also write the figures as JSON
                   bench-limiter              latency the key check and rate limiter add per request (p50, p99)
                       --redis URI            Redis to use (default: start the embedded loopback Redis)
                       --requests N           measured requests (default 20000)
                       --warmup N             warm-up requests (default 5000)
                       --json FILE            also write the figures as JSON
-                """ + ServeBenchmark.USAGE + StructuredBenchmark.USAGE);
+                """ + PeerBenchmark.USAGE + ServeBenchmark.USAGE + StructuredBenchmark.USAGE);
     }
 }

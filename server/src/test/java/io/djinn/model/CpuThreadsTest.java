@@ -1,0 +1,44 @@
+package io.djinn.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.pytorch.jni.JniUtils;
+import io.djinn.common.DjlEnvironment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** djinn.cpu.threads and djinn.cpu.wait-policy reach libtorch and its OpenMP runtime. */
+class CpuThreadsTest {
+
+    @Test
+    void threadCountReachesLibtorchAndZeroMeansTheAvailableProcessors() throws Exception {
+        DjlEnvironment.init();
+        boolean loadedBefore = Files.readString(Path.of("/proc/self/maps")).contains("libtorch_cpu");
+        try {
+            assertEquals(1, CpuThreads.apply(1, CpuThreads.WaitPolicy.PASSIVE));
+            assertEquals(1, JniUtils.getNumThreads());
+            int all = Runtime.getRuntime().availableProcessors();
+            assertEquals(all, CpuThreads.apply(0, CpuThreads.WaitPolicy.PASSIVE));
+            assertEquals(all, JniUtils.getNumThreads());
+            if (!loadedBefore && System.getenv("OMP_WAIT_POLICY") == null) {
+                // set in the process environment before libgomp read it
+                assertEquals("PASSIVE", CpuThreads.nativeEnvironment("OMP_WAIT_POLICY"));
+            }
+        } finally {
+            CpuThreads.apply(0, CpuThreads.WaitPolicy.PASSIVE); // the default, for the tests after this one
+        }
+    }
+
+    @Test
+    void badSettingsAreRefusedByName() {
+        assertEquals(CpuThreads.WaitPolicy.ACTIVE, CpuThreads.WaitPolicy.parse(" Active ", "djinn.cpu.wait-policy"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CpuThreads.WaitPolicy.parse("spin", "djinn.cpu.wait-policy"));
+        assertTrue(e.getMessage().contains("djinn.cpu.wait-policy") && e.getMessage().contains("spin"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> CpuThreads.apply(-1, CpuThreads.WaitPolicy.PASSIVE));
+    }
+}
