@@ -76,12 +76,17 @@ final class ResponsesRequests {
             return e;
         }
         String renamed = param;
-        for (var entry : PARAMS.entrySet()) {
-            if (param.equals(entry.getKey()) || param.startsWith(entry.getKey() + ".")
-                    || param.startsWith(entry.getKey() + "[")) {
-                renamed = entry.getValue() + param.substring(entry.getKey().length());
-                break;
+        // The longest matching name wins (response_format.json_schema.schema before response_format): PARAMS is a
+        // Map.of, whose iteration order changes from run to run.
+        String longest = null;
+        for (String name : PARAMS.keySet()) {
+            if ((param.equals(name) || param.startsWith(name + ".") || param.startsWith(name + "["))
+                    && (longest == null || name.length() > longest.length())) {
+                longest = name;
             }
+        }
+        if (longest != null) {
+            renamed = PARAMS.get(longest) + param.substring(longest.length());
         }
         renamed = renamed.replaceFirst("^tools\\[(\\d+)]\\.function", "tools[$1]");
         renamed = renamed.replaceFirst("^tool_choice\\.function\\.", "tool_choice.");
