@@ -105,7 +105,8 @@ public final class CpuThreads {
                     arena.allocateFrom(name));
             return v.address() == 0 ? null : v.reinterpret(Long.MAX_VALUE).getString(0);
         } catch (Throwable e) {
-            throw new IllegalStateException("getenv failed", e);
+            // no native access (e.g. a native image without foreign-function support): the start-up copy
+            return System.getenv(name);
         }
     }
 
