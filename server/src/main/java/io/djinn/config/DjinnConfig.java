@@ -38,11 +38,16 @@ public interface DjinnConfig {
         int threads();
 
         /**
-         * {@code passive}: libtorch's OpenMP threads sleep while they wait (steady when other threads or processes
-         * want the cores); {@code active}: they spin first (libgomp's default). {@code OMP_WAIT_POLICY} overrides it.
+         * How libtorch's OpenMP threads wait between parallel regions: {@code bounded} (spin up to
+         * {@code spin-count} times, then sleep), {@code passive} (sleep at once) or {@code active} (libgomp's
+         * default, spin about 3 ms). {@code OMP_WAIT_POLICY} or {@code GOMP_SPINCOUNT} in the environment win.
          */
-        @WithDefault("passive")
+        @WithDefault("bounded")
         String waitPolicy();
+
+        /** Spins per wait under the {@code bounded} policy (libgomp's {@code GOMP_SPINCOUNT}; 20000 is ~0.2 ms). */
+        @WithDefault("20000")
+        long spinCount();
     }
 
     Responses responses();

@@ -10,72 +10,90 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
- * How libtorch's CPU kernels share the cores: the number of intra-op threads and whether its OpenMP threads spin or
- * sleep while they wait.
+ * How libtorch's CPU kernels share the cores: the number of intra-op threads and how long its OpenMP threads spin
+ * before they sleep while they wait.
  *
- * <p>Why: a decode step of one row is ~150 parallel regions of a few hundred microseconds (the matrix-vector
- * products of 30 layers and the LM head). By default libgomp's threads spin at every region's end barrier. When any
- * other thread wants a core (the JVM's JIT and GC, the HTTP threads, another process on a shared machine), the
- * spinning thread keeps its core while its partner waits to be scheduled, and each region then lasts a scheduler
- * time slice instead of microseconds: measured on 2 cores with other work running, the 120 layer products of a step
- * took 0.6-2.7 s with spinning threads and 40-58 ms with sleeping ones (one thread: 115-140 ms). That is the 1.8x
- * run-to-run swing of single-stream decode. {@code passive} (the default) makes them sleep; {@code active} is
- * libgomp's own behaviour.
+ * <p>Why: a decode step of one row is ~150 parallel regions of tens to hundreds of microseconds (the matrix-vector
+ * products of 30 layers and the LM head), separated by microseconds of Java and JNI work. Two ways to wait lose:
+ * <ul>
+ *   <li>Sleeping at once ({@code passive}) makes every region pay a futex wake-up of the other thread: measured on
+ *   an idle 2-core VM, a 576 x 960 product took 200 us with sleeping threads and 20 us with spinning ones, and
+ *   single-stream decode ran at half the speed (12.4 against 25.4 tokens/s).</li>
+ *   <li>Spinning for libgomp's default ~3 ms ({@code active}) keeps a core busy after the step when any other
+ *   thread wants it (the JVM's JIT and GC, the HTTP threads, another process on a shared machine); the partner
+ *   then waits for a scheduler time slice: on 2 cores under load the 120 layer products of a step took 0.6-2.7 s
+ *   with spinning threads and 40-58 ms with sleeping ones.</li>
+ * </ul>
+ * {@code bounded} (the default) spins about a tenth of a millisecond ({@code GOMP_SPINCOUNT}, libgomp counts about
+ * 100,000 spins per millisecond): long enough to bridge the gaps inside a step, short enough to give the core back
+ * when the step ends or the partner is descheduled. It measured best both idle and beside two busy processes.
  *
  * <p>The thread count defaults to the processors the JVM may use, which respects a container's CPU limit; libtorch's
  * own default counts the host's cores and oversubscribes a pod limited to fewer.
  *
- * <p>The wait policy is read by libgomp when libtorch loads, so {@link #apply} sets {@code OMP_WAIT_POLICY} in the
- * process environment first (unless the user set it; then theirs wins). A process that has already loaded libtorch
- * keeps the policy it started with; the thread count applies at any time.
+ * <p>The wait policy is read by libgomp when libtorch loads, so {@link #apply} sets {@code OMP_WAIT_POLICY} or
+ * {@code GOMP_SPINCOUNT} in the process environment first (unless the user set either; then theirs wins). A process
+ * that has already loaded libtorch keeps the policy it started with; the thread count applies at any time.
  */
 public final class CpuThreads {
     private static final Logger LOG = Logger.getLogger(CpuThreads.class);
 
     /** What libtorch's OpenMP threads do while they wait for work. */
     public enum WaitPolicy {
-        /** Sleep at once: no core burnt while waiting, steady under contention. */
+        /** Spin up to the configured spin count, then sleep: fast steps, the core given back soon after. */
+        BOUNDED,
+        /** Sleep at once: no core burnt while waiting, but every parallel region pays a wake-up. */
         PASSIVE,
-        /**
-         * libgomp's default (spin a while at each barrier, then sleep): slightly lower latency on an idle machine.
-         */
+        /** libgomp's default (spin about 3 ms at each barrier, then sleep). */
         ACTIVE;
 
-        /** {@code passive} or {@code active}, any case. */
+        /** {@code bounded}, {@code passive} or {@code active}, any case. */
         public static WaitPolicy parse(String value, String setting) {
             try {
                 return valueOf(value.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(setting + " must be passive or active, not '" + value + "'");
+                throw new IllegalArgumentException(
+                        setting + " must be bounded, passive or active, not '" + value + "'");
             }
         }
     }
 
+    /** libgomp spins per wait under {@link WaitPolicy#BOUNDED} unless configured: about 0.2 ms. */
+    public static final long DEFAULT_SPIN_COUNT = 20_000;
+
     private CpuThreads() {}
+
+    /** {@link #apply(int, WaitPolicy, long)} with the default spin count. */
+    public static int apply(int threads, WaitPolicy policy) {
+        return apply(threads, policy, DEFAULT_SPIN_COUNT);
+    }
 
     /**
      * Sets the wait policy (if libtorch is not loaded yet), loads libtorch and sets its intra-op threads.
      *
      * @param threads 0 for the processors the JVM may use
+     * @param spinCount spins per wait under {@link WaitPolicy#BOUNDED} ({@code GOMP_SPINCOUNT})
      * @return the intra-op thread count now in effect
      */
-    public static synchronized int apply(int threads, WaitPolicy policy) {
+    public static synchronized int apply(int threads, WaitPolicy policy, long spinCount) {
         if (threads < 0) {
             throw new IllegalArgumentException("threads must be 0 (all available processors) or more, not " + threads);
         }
-        String env = System.getenv("OMP_WAIT_POLICY");
-        if (policy == WaitPolicy.ACTIVE) {
-            // libgomp's default needs no variable (its own ACTIVE would spin without ever sleeping)
-            LOG.debug("OpenMP wait policy left at libgomp's default");
-        } else if (env != null) {
-            LOG.debugf("OMP_WAIT_POLICY=%s from the environment is kept", env);
+        if (spinCount < 0) {
+            throw new IllegalArgumentException("spin count must be 0 or more, not " + spinCount);
+        }
+        Map.Entry<String, String> variable = variableFor(policy, spinCount, System.getenv("OMP_WAIT_POLICY"),
+                System.getenv("GOMP_SPINCOUNT"));
+        if (variable == null) {
+            LOG.debugf("OpenMP wait policy: libgomp's default or the environment's (%s)", policy);
         } else if (libtorchLoaded()) {
             LOG.debugf("libtorch is already loaded: the OpenMP wait policy %s applies from the next start", policy);
         } else {
-            setenv("OMP_WAIT_POLICY", policy.name());
+            setenv(variable.getKey(), variable.getValue());
         }
         Engine.getEngine("PyTorch"); // loads libtorch (and libgomp, which reads the environment now)
         int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
@@ -83,6 +101,20 @@ public final class CpuThreads {
             JniUtils.setNumThreads(n);
         }
         return JniUtils.getNumThreads();
+    }
+
+    /**
+     * The variable libgomp should find for this policy, or null for none: {@code active} is libgomp's default (its
+     * own ACTIVE would spin without ever sleeping), and a user's {@code OMP_WAIT_POLICY} or {@code GOMP_SPINCOUNT}
+     * wins over the setting.
+     */
+    static Map.Entry<String, String> variableFor(WaitPolicy policy, long spinCount, String envPolicy,
+            String envSpinCount) {
+        if (policy == WaitPolicy.ACTIVE || envPolicy != null || envSpinCount != null) {
+            return null;
+        }
+        return policy == WaitPolicy.PASSIVE ? Map.entry("OMP_WAIT_POLICY", "PASSIVE")
+                : Map.entry("GOMP_SPINCOUNT", Long.toString(spinCount));
     }
 
     /** Whether libgomp (loaded with libtorch) is in this process already. */

@@ -168,6 +168,10 @@ public class ModelHost {
             throw new IllegalArgumentException("djinn.cpu.threads must be 0 (the available processors) or more, not "
                     + config.cpu().threads());
         }
+        if (config.cpu().spinCount() < 0) {
+            throw new IllegalArgumentException("djinn.cpu.spin-count must be 0 or more, not "
+                    + config.cpu().spinCount());
+        }
         CheckpointSource.Checkpoint checkpoint = checkpoints.checkpoint(status -> loading = status);
         Path dir = checkpoint.folder();
         loading = "loading the weights from " + dir;
@@ -195,7 +199,7 @@ public class ModelHost {
         });
         long t = System.nanoTime();
         // loads libtorch, the OpenMP wait policy set before: libgomp reads it once, when it loads
-        int threads = CpuThreads.apply(config.cpu().threads(), waitPolicy);
+        int threads = CpuThreads.apply(config.cpu().threads(), waitPolicy, config.cpu().spinCount());
         LOG.debugf("libtorch intra-op threads: %d", threads);
         long libtorchNanos = System.nanoTime() - t;
         t = System.nanoTime();

@@ -1,6 +1,7 @@
 package io.djinn.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,13 +24,28 @@ class CpuThreadsTest {
             int all = Runtime.getRuntime().availableProcessors();
             assertEquals(all, CpuThreads.apply(0, CpuThreads.WaitPolicy.PASSIVE));
             assertEquals(all, JniUtils.getNumThreads());
-            if (!loadedBefore && System.getenv("OMP_WAIT_POLICY") == null) {
+            if (!loadedBefore && System.getenv("OMP_WAIT_POLICY") == null
+                    && System.getenv("GOMP_SPINCOUNT") == null) {
                 // set in the process environment before libgomp read it
                 assertEquals("PASSIVE", CpuThreads.nativeEnvironment("OMP_WAIT_POLICY"));
             }
         } finally {
             CpuThreads.apply(0, CpuThreads.WaitPolicy.PASSIVE); // the default, for the tests after this one
         }
+    }
+
+    @Test
+    void eachPolicyNamesItsVariableAndTheEnvironmentWins() {
+        assertEquals(java.util.Map.entry("GOMP_SPINCOUNT", "20000"),
+                CpuThreads.variableFor(CpuThreads.WaitPolicy.BOUNDED, 20_000, null, null));
+        assertEquals(java.util.Map.entry("OMP_WAIT_POLICY", "PASSIVE"),
+                CpuThreads.variableFor(CpuThreads.WaitPolicy.PASSIVE, 20_000, null, null));
+        assertNull(CpuThreads.variableFor(CpuThreads.WaitPolicy.ACTIVE, 20_000, null, null)); // libgomp's default
+        assertNull(CpuThreads.variableFor(CpuThreads.WaitPolicy.BOUNDED, 20_000, "PASSIVE", null));
+        assertNull(CpuThreads.variableFor(CpuThreads.WaitPolicy.PASSIVE, 20_000, null, "5000"));
+        assertEquals(CpuThreads.WaitPolicy.BOUNDED, CpuThreads.WaitPolicy.parse("bounded", "djinn.cpu.wait-policy"));
+        assertThrows(IllegalArgumentException.class,
+                () -> CpuThreads.apply(0, CpuThreads.WaitPolicy.BOUNDED, -1));
     }
 
     @Test

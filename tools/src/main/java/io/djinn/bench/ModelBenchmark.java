@@ -51,12 +51,13 @@ public final class ModelBenchmark {
     }
 
     /**
-     * Applies {@code --threads} and {@code --wait-policy} (the server's {@code djinn.cpu.threads} and
-     * {@code djinn.cpu.wait-policy}, same defaults) before libtorch loads; returns the intra-op threads.
+     * Applies {@code --threads}, {@code --wait-policy} and {@code --spin-count} (the server's {@code djinn.cpu.*},
+     * same defaults) before libtorch loads; returns the intra-op threads.
      */
     static int cpuThreads(Map<String, String> o) {
         return CpuThreads.apply(Integer.parseInt(o.getOrDefault("threads", "0")),
-                CpuThreads.WaitPolicy.parse(o.getOrDefault("wait-policy", "passive"), "--wait-policy"));
+                CpuThreads.WaitPolicy.parse(o.getOrDefault("wait-policy", "bounded"), "--wait-policy"),
+                Long.parseLong(o.getOrDefault("spin-count", Long.toString(CpuThreads.DEFAULT_SPIN_COUNT))));
     }
 
     private static void measure(Path dir, Map<String, String> o) throws Exception {
@@ -131,7 +132,9 @@ public final class ModelBenchmark {
             r.put("device", device.toString());
             r.put("dtype", dtype.toString());
             r.put("threads", threads);
-            r.put("wait_policy", o.getOrDefault("wait-policy", "passive"));
+            r.put("wait_policy", o.getOrDefault("wait-policy", "bounded"));
+            r.put("spin_count", Long.parseLong(o.getOrDefault("spin-count",
+                    Long.toString(CpuThreads.DEFAULT_SPIN_COUNT))));
             r.put("prompt_tokens", promptLen);
             r.put("decode_tokens", decodeLen);
             r.put("prefill_tokens_per_s", round(prefillTps));

@@ -42,7 +42,8 @@ public final class PeerBenchmark {
                   --tokens N             decoded tokens (default 64)
                   --runs N               measured runs of each engine, at least 3 (default 5)
                   --threads N            libtorch intra-op threads, as djinn.cpu.threads (default 0: all)
-                  --wait-policy P        passive | active, as djinn.cpu.wait-policy (default passive)
+                  --wait-policy P        bounded | passive | active, as djinn.cpu.wait-policy (default bounded)
+                  --spin-count N         spins per wait under bounded, as djinn.cpu.spin-count (default 20000)
                   --json FILE            also write the figures as JSON
             """;
 
@@ -91,7 +92,7 @@ public final class PeerBenchmark {
         Path dir = checkpoint.dir();
         int threads = ModelBenchmark.cpuThreads(o);
         System.out.printf("Loading Jlama and Djinn (libtorch: %d intra-op threads, wait policy %s) on %s ...%n",
-                threads, o.getOrDefault("wait-policy", "passive"), checkpoint.description());
+                threads, o.getOrDefault("wait-policy", "bounded"), checkpoint.description());
         try (AbstractModel jlama = ModelSupport.loadModel(dir.toFile(), DType.F32, DType.F32);
                 LlamaModel djinn = LlamaModel.load(dir, Device.cpu(), DataType.FLOAT32);
                 NDManager root = NDManager.newBaseManager(Device.cpu());

@@ -63,7 +63,8 @@ public final class Tools {
                       --tokens N             decoded tokens (default 64)
                       --rows N               also time decode steps of N rows in N slots (default 16; 1 = off)
                       --threads N            libtorch intra-op threads, as djinn.cpu.threads (default 0: all)
-                      --wait-policy P        passive | active, as djinn.cpu.wait-policy (default passive)
+                      --wait-policy P        bounded | passive | active, as djinn.cpu.wait-policy (default bounded)
+                      --spin-count N         spins per wait under bounded, as djinn.cpu.spin-count (default 20000)
                       --json FILE            also write the figures as JSON
                   bench-limiter              latency the key check and rate limiter add per request (p50, p99)
                       --redis URI            Redis to use (default: start the embedded loopback Redis)
