@@ -29,22 +29,22 @@ final class Attention {
     private final int kvHeads;
     private final int group;
     private final int headDim;
-    private final NDArray qkvWeight;   // [hidden', (H + 2K) * D], pre-transposed, input norm folded in
-    private final NDArray qkvWeightT;  // [(H + 2K) * D, hidden'], a view of qkvWeight for linear
+    private final NDArray qkvWeight;   // [(H + 2K) * D, hidden'], input norm folded in
+    private final NDArray qkvWeightT;  // [hidden', (H + 2K) * D], a transposed view of qkvWeight for matMul
     private final NDArray qkvBias;     // [(H + 2K) * D] or null (Qwen2 only)
     private final RmsNorm qkNorm;      // weight [H + K, D] or null (Qwen3 only)
-    private final NDArray oWeightT;    // [hidden', H * D]: a view of the stored [H * D, hidden'], for linear
+    private final NDArray oWeight;     // [hidden', H * D] (zero extra rows), for linear
 
-    Attention(ModelConfig c, NDArray qkvWeight, NDArray qkvBias, RmsNorm qkNorm, NDArray oWeightT) {
+    Attention(ModelConfig c, NDArray qkvWeight, NDArray qkvBias, RmsNorm qkNorm, NDArray oWeight) {
         this.heads = c.numAttentionHeads();
         this.kvHeads = c.numKeyValueHeads();
         this.group = c.groupSize();
         this.headDim = c.headDim();
         this.qkvWeight = qkvWeight;
-        this.qkvWeightT = qkvBias == null ? null : qkvWeight.transpose();
+        this.qkvWeightT = qkvWeight.transpose();
         this.qkvBias = qkvBias;
         this.qkNorm = qkNorm;
-        this.oWeightT = oWeightT;
+        this.oWeight = oWeight;
     }
 
     /**
@@ -53,7 +53,7 @@ final class Attention {
      */
     NDArray forward(NDArray h, Step s, NDArray keyCache, NDArray valueCache, NDArray residual) {
         int t = s.len;
-        NDArray qkv = qkvBias == null ? op(h.matMul(qkvWeight)) : LlamaModel.linear(h, qkvWeightT, qkvBias);
+        NDArray qkv = qkvBias == null ? op(h.matMul(qkvWeightT)) : LlamaModel.linear(h, qkvWeight, qkvBias);
         NDList parts = op(op(qkv.reshape(t, heads + 2L * kvHeads, headDim)).split(new long[] {heads + kvHeads}, 1));
         NDArray qk = parts.get(0);                                                   // [T, H + K, D]
         if (qkNorm != null) {
@@ -72,7 +72,7 @@ final class Attention {
             outs.add(g.decode() ? decode(m, q, g, s, keyCache, valueCache) : chunk(m, q, g, keyCache, valueCache));
         }
         NDArray out = outs.size() == 1 ? outs.get(0) : op(NDArrays.concat(outs, 0));  // [T, H*D]
-        return LlamaModel.linear(out, oWeightT, residual);
+        return LlamaModel.linear(out, oWeight, residual);
     }
 
     /** All decode rows at once: one query each, against their own slots' first {@code span} positions. */

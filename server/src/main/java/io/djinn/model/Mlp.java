@@ -17,19 +17,19 @@ import ai.djl.ndarray.NDList;
  */
 final class Mlp {
     private final long intermediate;
-    private final NDArray gateUpWeight;  // [hidden', 2I], pre-transposed
-    private final NDArray downWeightT;   // [hidden', I]: a view of the stored [I, hidden'], for linear
+    private final NDArray gateUpWeightT; // [hidden', 2I]: a transposed view of the stored [2I, hidden']
+    private final NDArray downWeight;    // [hidden', I] (zero extra rows), for linear
 
-    Mlp(ModelConfig c, NDArray gateUpWeight, NDArray downWeightT) {
+    Mlp(ModelConfig c, NDArray gateUpWeight, NDArray downWeight) {
         this.intermediate = c.intermediateSize();
-        this.gateUpWeight = gateUpWeight;
-        this.downWeightT = downWeightT;
+        this.gateUpWeightT = gateUpWeight.transpose();
+        this.downWeight = downWeight;
     }
 
     NDArray forward(NDArray h, NDArray residual) {
-        NDList gu = op(op(h.matMul(gateUpWeight)).split(new long[] {intermediate}, 1));
+        NDList gu = op(op(h.matMul(gateUpWeightT)).split(new long[] {intermediate}, 1));
         NDArray gate = gu.get(0);
         NDArray a = op(op(op(gate.getNDArrayInternal().sigmoid()).muli(gate)).muli(gu.get(1)));
-        return LlamaModel.linear(a, downWeightT, residual);
+        return LlamaModel.linear(a, downWeight, residual);
     }
 }
