@@ -191,6 +191,11 @@ public class ModelHost {
             try {
                 long begin = System.nanoTime();
                 Tokenizer loaded = Tokenizer.load(dir);
+                try {
+                    loaded.chatTemplate(); // Jinjava's start-up and the template's parse, off the loader's path
+                } catch (RuntimeException reportedByTheLoader) {
+                    // the loader asks for the template again below and reports the failure there
+                }
                 tokenizerNanos[0] = System.nanoTime() - begin;
                 tokenizerLoad.complete(loaded);
             } catch (Throwable failed) {
