@@ -28,7 +28,7 @@ import org.jboss.logging.Logger;
  *   then waits for a scheduler time slice: on 2 cores under load the 120 layer products of a step took 0.6-2.7 s
  *   with spinning threads and 40-58 ms with sleeping ones.</li>
  * </ul>
- * {@code bounded} (the default) spins about a tenth of a millisecond ({@code GOMP_SPINCOUNT}, libgomp counts about
+ * {@code bounded} (the default) spins about 0.2 ms ({@code GOMP_SPINCOUNT}: 20,000 spins, libgomp counts about
  * 100,000 spins per millisecond): long enough to bridge the gaps inside a step, short enough to give the core back
  * when the step ends or the partner is descheduled. It measured best both idle and beside two busy processes.
  *
