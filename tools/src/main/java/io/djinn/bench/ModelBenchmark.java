@@ -56,8 +56,17 @@ public final class ModelBenchmark {
      */
     static int cpuThreads(Map<String, String> o) {
         return CpuThreads.apply(Integer.parseInt(o.getOrDefault("threads", "0")),
-                CpuThreads.WaitPolicy.parse(o.getOrDefault("wait-policy", "bounded"), "--wait-policy"),
-                Long.parseLong(o.getOrDefault("spin-count", Long.toString(CpuThreads.DEFAULT_SPIN_COUNT))));
+                CpuThreads.WaitPolicy.parse(waitPolicy(o), "--wait-policy"), spinCount(o));
+    }
+
+    /** {@code --wait-policy} as given, or the server's default. */
+    static String waitPolicy(Map<String, String> o) {
+        return o.getOrDefault("wait-policy", "bounded");
+    }
+
+    /** {@code --spin-count} as given, or the server's default. */
+    static long spinCount(Map<String, String> o) {
+        return o.containsKey("spin-count") ? Long.parseLong(o.get("spin-count")) : CpuThreads.DEFAULT_SPIN_COUNT;
     }
 
     private static void measure(Path dir, Map<String, String> o) throws Exception {
@@ -132,9 +141,8 @@ public final class ModelBenchmark {
             r.put("device", device.toString());
             r.put("dtype", dtype.toString());
             r.put("threads", threads);
-            r.put("wait_policy", o.getOrDefault("wait-policy", "bounded"));
-            r.put("spin_count", Long.parseLong(o.getOrDefault("spin-count",
-                    Long.toString(CpuThreads.DEFAULT_SPIN_COUNT))));
+            r.put("wait_policy", waitPolicy(o));
+            r.put("spin_count", spinCount(o));
             r.put("prompt_tokens", promptLen);
             r.put("decode_tokens", decodeLen);
             r.put("prefill_tokens_per_s", round(prefillTps));

@@ -92,7 +92,7 @@ public final class PeerBenchmark {
         Path dir = checkpoint.dir();
         int threads = ModelBenchmark.cpuThreads(o);
         System.out.printf("Loading Jlama and Djinn (libtorch: %d intra-op threads, wait policy %s) on %s ...%n",
-                threads, o.getOrDefault("wait-policy", "bounded"), checkpoint.description());
+                threads, ModelBenchmark.waitPolicy(o), checkpoint.description());
         try (AbstractModel jlama = ModelSupport.loadModel(dir.toFile(), DType.F32, DType.F32);
                 LlamaModel djinn = LlamaModel.load(dir, Device.cpu(), DataType.FLOAT32);
                 NDManager root = NDManager.newBaseManager(Device.cpu());
