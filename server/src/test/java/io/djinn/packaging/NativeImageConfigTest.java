@@ -52,13 +52,15 @@ class NativeImageConfigTest {
     }
 
     @Test
-    void nativeLibraryDescriptorsAreIncludedResources() throws Exception {
+    void resourcesReadAtRunTimeAreIncluded() throws Exception {
         try (InputStream in = resource("resource-config.json")) {
             JsonNode includes = JSON.readTree(in).get("resources").get("includes");
             List<String> patterns = new ArrayList<>();
             includes.forEach(i -> patterns.add(i.get("pattern").asText()));
+            // the native libraries' descriptors; the OpenAPI document, Swagger UI's page template and an asset
             for (String descriptor : List.of("native/lib/tokenizers.properties", "native/lib/pytorch.properties",
-                    "jnilib/pytorch.properties")) {
+                    "jnilib/pytorch.properties", "io/djinn/api/openapi.json", "io/djinn/api/openapi.yaml",
+                    "template/index.html", "META-INF/resources/openapi-ui/swagger-ui-bundle.js")) {
                 assertNotNull(getClass().getClassLoader().getResource(descriptor), descriptor);
                 assertTrue(patterns.stream().anyMatch(descriptor::matches), descriptor + " is included");
             }
