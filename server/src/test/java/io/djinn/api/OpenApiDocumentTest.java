@@ -76,9 +76,11 @@ class OpenApiDocumentTest {
                 .contentType("text/javascript").extract().asByteArray();
         assertTrue(bundle.length > 100_000);
         given().get("/q/swagger-ui/swagger-ui.css").then().statusCode(200).contentType("text/css");
-        given().get("/q/swagger-ui/no-such-asset.js").then().statusCode(404);
+        // unknown assets and names that could climb out of the assets' folder get the API's OpenAI-shaped 404
+        given().get("/q/swagger-ui/no-such-asset.js").then().statusCode(404).body("error.code",
+                org.hamcrest.Matchers.equalTo("not_found"));
         given().urlEncodingEnabled(false).get("/q/swagger-ui/..%2F..%2Fio%2Fdjinn%2Fapi%2Fopenapi.json").then()
-                .statusCode(404);
+                .statusCode(404).body("error.code", org.hamcrest.Matchers.equalTo("not_found"));
         assertEquals(404, given().get("/q/swagger-ui/.hidden").then().extract().statusCode());
     }
 }
