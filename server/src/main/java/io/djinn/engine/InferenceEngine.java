@@ -319,6 +319,11 @@ public final class InferenceEngine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (thread.isAlive()) {
+            // a step still runs on the cache: closing it under the step could free (or unmap) memory it reads
+            LOG.warn("engine loop still running after 30 s; leaving its KV cache and step memory allocated");
+            return;
+        }
         cache.close();
         stepManager.close();
     }

@@ -8,7 +8,8 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Per layer one key tensor {@code [slots, kvHeads, headDim, maxContext]} (transposed, so that a query's scores are one
- * product with it) and one value tensor {@code [slots, kvHeads, maxContext, headDim]}, written in place.
+ * product with it) and one value tensor {@code [slots, kvHeads, maxContext, headDim]}, written in place. On a CPU the
+ * tensors lie over {@link ZeroPages} (no page touched until written), elsewhere they are device zeros.
  */
 final class LlamaKvCache implements KvCache {
     private final NDManager manager;
@@ -16,6 +17,8 @@ final class LlamaKvCache implements KvCache {
     private final int maxContext;
     final NDArray[] keys;
     final NDArray[] values;
+    /** The CPU cache's memory, unmapped after its tensors are closed; null when the tensors own theirs. */
+    private final ZeroPages memory;
     private boolean closed;
 
     LlamaKvCache(NDManager parent, ModelConfig c, DataType dtype, int slots, int maxContext) {
@@ -26,10 +29,27 @@ final class LlamaKvCache implements KvCache {
         Shape valueShape = new Shape(slots, c.numKeyValueHeads(), maxContext, c.headDim());
         keys = new NDArray[c.numHiddenLayers()];
         values = new NDArray[c.numHiddenLayers()];
-        for (int l = 0; l < keys.length; l++) {
-            keys[l] = manager.zeros(keyShape, dtype);
-            values[l] = manager.zeros(valueShape, dtype);
+        long tensorBytes = keyShape.size() * dtype.getNumOfBytes(); // the value tensors' size too
+        this.memory = parent.getDevice().isGpu() || tensorBytes > Integer.MAX_VALUE ? null // a buffer's limit
+                : ZeroPages.map(2L * keys.length * tensorBytes).orElse(null);
+        try {
+            for (int l = 0; l < keys.length; l++) {
+                keys[l] = tensor(keyShape, dtype, 2L * l * tensorBytes, tensorBytes);
+                values[l] = tensor(valueShape, dtype, (2L * l + 1) * tensorBytes, tensorBytes);
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
+    }
+
+    private NDArray tensor(Shape shape, DataType dtype, long offset, long bytes) {
+        return memory == null ? manager.zeros(shape, dtype) : manager.create(memory.slice(offset, bytes), shape, dtype);
+    }
+
+    /** Whether the tensors lie over zero pages mapped for them (rather than owning device zeros). */
+    boolean mapped() {
+        return memory != null;
     }
 
     /** Bytes one slot of {@code maxContext} positions takes: keys and values of every layer. */
@@ -82,6 +102,9 @@ final class LlamaKvCache implements KvCache {
         if (!closed) {
             closed = true;
             manager.close();
+            if (memory != null) {
+                memory.close();
+            }
         }
     }
 }
