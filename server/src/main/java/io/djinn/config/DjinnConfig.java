@@ -125,9 +125,17 @@ public interface DjinnConfig {
          */
         Optional<java.util.List<String>> aliases();
 
-        /** Where the default checkpoint is generated on first start. */
+        /** Where the default checkpoint is generated on first start, and prepared weights are kept. */
         @WithDefault("${user.home}/.cache/djinn")
         String cacheDir();
+
+        /**
+         * On a CPU at float32 or float16: after the first start, keep the folded weights (fused, norm-folded, padded:
+         * what the model computes with) in {@code cache-dir/prepared}, and on later starts read them instead of
+         * folding the checkpoint. On a GPU the weights are folded on the device and nothing is kept.
+         */
+        @WithDefault("true")
+        boolean preparedWeights();
 
         /**
          * Hard cap on output tokens per choice, as hosted providers document one per model; {@code max_tokens}

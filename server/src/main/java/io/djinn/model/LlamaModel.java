@@ -36,6 +36,8 @@ import java.util.Objects;
  * runtime dtype is bfloat16), with q/k/v and gate/up fused and every projection stored contiguous in the
  * checkpoint's own {@code [out, in]} order (padded): loading then needs no strided transposing copy, and the products
  * read the stored order through a transposed view (measured as fast as {@code [in, out]} for 1, 16 and 256 rows).
+ * On a CPU the folded weights can be kept in a {@link PreparedWeights} file and read back (one copy each) by later
+ * loads instead of folding again.
  */
 public final class LlamaModel implements CausalLM {
     /** Steps feeding at least this many tokens close each layer's intermediates as they go. */
@@ -55,6 +57,11 @@ public final class LlamaModel implements CausalLM {
     private final long weightBytes;
     private long lastStepLayerCalls;
     private boolean closed;
+    /** The weights as folded or read, for {@link #writePrepared()}. */
+    private FoldedWeights folded;
+    /** Where {@link #writePrepared()} stores freshly folded weights; null when read from there, or none. */
+    private PreparedWeights preparedTarget;
+    private boolean fromPrepared;
 
     private LlamaModel(ModelConfig config, DataType dtype, Device device, NDManager weights, NDArray embedTokens,
             DecoderLayer[] layers, NDArray lmHead, NDArray finalScale, long weightBytes) {
@@ -83,6 +90,16 @@ public final class LlamaModel implements CausalLM {
      * @throws ModelLoadException naming the file (and tensor) when the checkpoint cannot be served
      */
     public static LlamaModel load(Path modelDir, Device device, DataType dtype) {
+        return load(modelDir, device, dtype, null);
+    }
+
+    /**
+     * As {@link #load(Path, Device, DataType)}, with the folded weights read from {@code prepared} when it holds
+     * them for this checkpoint; when it does not, they are folded and {@link #writePrepared()} stores them there.
+     *
+     * @param prepared null: always fold
+     */
+    public static LlamaModel load(Path modelDir, Device device, DataType dtype, PreparedWeights prepared) {
         DjlEnvironment.init();
         if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16 && dtype != DataType.BFLOAT16) {
             throw new IllegalArgumentException("dtype must be float32, float16 or bfloat16, not " + dtype);
@@ -97,6 +114,51 @@ public final class LlamaModel implements CausalLM {
             throw Bfloat16Support.unsupported();
         }
         MklBranch.select();
+        try {
+            FoldedWeights w = prepared == null ? null : prepared.map(c, weights, dtype).orElse(null);
+            boolean read = w != null;
+            if (w == null) {
+                w = fold(modelDir, c, weights, dtype);
+            }
+            LlamaModel model = assemble(c, dtype, device, weights, w);
+            model.preparedTarget = read ? null : prepared;
+            model.fromPrepared = read;
+            return model;
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+    }
+
+    /** The model's blocks over its folded weights. */
+    private static LlamaModel assemble(ModelConfig c, DataType dtype, Device device, NDManager weights,
+            FoldedWeights w) {
+        long bytes = 0;
+        DecoderLayer[] layers = new DecoderLayer[c.numHiddenLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            FoldedWeights.Layer l = w.layers()[i];
+            RmsNorm qkNorm = l.qkNorm() == null ? null : new RmsNorm(l.qkNorm(), c.rmsNormEps());
+            layers[i] = new DecoderLayer(i, new Attention(c, l.qkv(), l.qkvBias(), qkNorm, l.o()),
+                    new Mlp(c, l.gateUp(), l.down()));
+            for (NDArray a : new NDArray[] {l.qkv(), l.qkvBias(), l.qkNorm(), l.o(), l.gateUp(), l.down()}) {
+                bytes += a == null ? 0 : bytes(a);
+            }
+        }
+        // [hidden', vocab]: a transposed view of the head's rows, or of the embedding when tied
+        NDArray lmHead = (w.lmHead() == null ? w.embed() : w.lmHead()).transpose();
+        // a step reads every weight once, except the embedding table (one row per token) unless it is the head
+        bytes += bytes(lmHead) + (w.finalScale() == null ? 0 : bytes(w.finalScale()));
+        LlamaModel model = new LlamaModel(c, dtype, device, weights, w.embed(), layers, lmHead, w.finalScale(), bytes);
+        model.folded = w;
+        return model;
+    }
+
+    private static long bytes(NDArray a) {
+        return a.getShape().size() * a.getDataType().getNumOfBytes();
+    }
+
+    /** Folds the checkpoint's tensors into the runtime weights (attached to {@code weights}). */
+    private static FoldedWeights fold(Path modelDir, ModelConfig c, NDManager weights, DataType dtype) {
         try (SafetensorsReader reader = SafetensorsReader.open(modelDir);
                 TensorPrefetch prefetch = new TensorPrefetch(reader);
                 NDManager tmp = weights.newSubManager()) {
@@ -112,8 +174,7 @@ public final class LlamaModel implements CausalLM {
             float[] pad = new float[ld.padded() - h];
             pad[0] = (float) Math.sqrt(h * c.rmsNormEps());
             NDArray embed = ld.keep(ld.runtime(ld.padColumns(ld.tensor("model.embed_tokens.weight", c.vocabSize(), h), pad)));
-            long bytes = 0;
-            DecoderLayer[] layers = new DecoderLayer[c.numHiddenLayers()];
+            FoldedWeights.Layer[] layers = new FoldedWeights.Layer[c.numHiddenLayers()];
             for (int i = 0; i < layers.length; i++) {
                 String p = "model.layers." + i + ".";
                 String a = p + "self_attn.";
@@ -122,13 +183,12 @@ public final class LlamaModel implements CausalLM {
                 NDArray wq = ld.tensor(a + "q_proj.weight", (long) heads * hd, h);
                 NDArray wk = ld.tensor(a + "k_proj.weight", (long) kv * hd, h);
                 NDArray wv = ld.tensor(a + "v_proj.weight", (long) kv * hd, h);
-                RmsNorm qkNorm = null;
+                NDArray qkNorm = null;
                 if (c.architecture().qkNorm()) {
                     // one norm over [H + K, D]: q rows carry q_norm * 1/sqrt(D), k rows k_norm
                     NDArray qn = ld.tensor(a + "q_norm.weight", hd).mul(scale).broadcast(new Shape(heads, hd));
                     NDArray kn = ld.tensor(a + "k_norm.weight", hd).broadcast(new Shape(kv, hd));
-                    qkNorm = new RmsNorm(ld.keep(ld.runtime(qn.concat(kn, 0))), c.rmsNormEps());
-                    bytes += ld.bytes(qkNorm.weight());
+                    qkNorm = ld.keep(ld.runtime(qn.concat(kn, 0)));
                 } else {
                     wq = wq.mul(scale);
                 }
@@ -140,39 +200,29 @@ public final class LlamaModel implements CausalLM {
                     }
                     bias = ld.keep(ld.runtime(NDArrays.concat(new NDList(bq,
                             ld.tensor(a + "k_proj.bias", (long) kv * hd), ld.tensor(a + "v_proj.bias", (long) kv * hd)))));
-                    bytes += ld.bytes(bias);
                 }
                 NDArray inputNorm = ld.tensor(p + "input_layernorm.weight", h);
                 NDArray qkv = ld.input(NDArrays.concat(new NDList(wq, wk, wv)), inputNorm);
                 NDArray o = ld.output(ld.tensor(a + "o_proj.weight", h, (long) heads * hd));
-                Attention attn = new Attention(c, qkv, bias, qkNorm, o);
                 NDArray gateUp = NDArrays.concat(new NDList(
                         ld.tensor(p + "mlp.gate_proj.weight", c.intermediateSize(), h),
                         ld.tensor(p + "mlp.up_proj.weight", c.intermediateSize(), h)));
                 NDArray gu = ld.input(gateUp, ld.tensor(p + "post_attention_layernorm.weight", h));
                 NDArray down = ld.output(ld.tensor(p + "mlp.down_proj.weight", h, c.intermediateSize()));
-                layers[i] = new DecoderLayer(i, attn, new Mlp(c, gu, down));
-                bytes += ld.bytes(qkv) + ld.bytes(o) + ld.bytes(gu) + ld.bytes(down);
+                layers[i] = new FoldedWeights.Layer(qkv, bias, qkNorm, o, gu, down);
                 tmp.getManagedArrays().forEach(NDArray::close);
             }
             NDArray finalNorm = ld.tensor("model.norm.weight", h);
-            NDArray lmHead;
+            NDArray lmHead = null;
             NDArray finalScale = null;
             if (c.tieWordEmbeddings()) {
-                lmHead = ld.keep(embed.transpose());
                 finalScale = ld.keep(ld.runtime(ld.padColumns(finalNorm.mul((float) Math.sqrt(h)).reshape(1, h),
                         new float[pad.length]).reshape(ld.padded())));
-                bytes += ld.bytes(finalScale);
             } else {
-                lmHead = ld.input(ld.tensor("lm_head.weight", c.vocabSize(), h), finalNorm).transpose(); // a view
+                lmHead = ld.input(ld.tensor("lm_head.weight", c.vocabSize(), h), finalNorm);
             }
-            // a step reads every weight once, except the embedding table (one row per token) unless it is the head
-            bytes += ld.bytes(lmHead);
             ld.progress().done();
-            return new LlamaModel(c, dtype, device, weights, embed, layers, lmHead, finalScale, bytes);
-        } catch (RuntimeException e) {
-            weights.close();
-            throw e;
+            return new FoldedWeights(embed, layers, lmHead, finalScale);
         }
     }
 
@@ -225,9 +275,6 @@ public final class LlamaModel implements CausalLM {
             return keep(runtime(w.concat(tmp.zeros(new Shape(padded - hidden, in)), 0)));
         }
 
-        long bytes(NDArray a) {
-            return a.getShape().size() * a.getDataType().getNumOfBytes();
-        }
     }
 
     /**
@@ -402,8 +449,42 @@ public final class LlamaModel implements CausalLM {
         }
     }
 
+    FoldedWeights foldedWeights() {
+        return folded;
+    }
+
+    /** Whether the weights were read from a prepared-weights file rather than folded from the checkpoint. */
+    public boolean fromPreparedWeights() {
+        return fromPrepared;
+    }
+
+    /**
+     * Stores freshly folded weights in the {@link PreparedWeights} given to {@link #load}, so that the next start
+     * reads them; does nothing when they were read from there or none was given. Meant for a background thread once
+     * the model serves: it only reads the weights, and {@link #close()} waits for the tensor being written.
+     *
+     * @return whether a file was written
+     */
+    public boolean writePrepared() {
+        PreparedWeights target = preparedTarget;
+        if (target == null) {
+            return false;
+        }
+        preparedTarget = null;
+        return target.write(folded.named(), dtype, this::readWeights);
+    }
+
+    /** Runs {@code reader} on the weights unless the model is closed (then false), close waiting meanwhile. */
+    private synchronized boolean readWeights(Runnable reader) {
+        if (closed) {
+            return false;
+        }
+        reader.run();
+        return true;
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
         if (!closed) {
             closed = true;
             weights.close();

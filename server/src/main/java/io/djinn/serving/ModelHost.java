@@ -12,6 +12,7 @@ import io.djinn.engine.InferenceEngine;
 import io.djinn.model.CpuThreads;
 import io.djinn.model.LlamaModel;
 import io.djinn.model.ModelConfig;
+import io.djinn.model.PreparedWeights;
 import io.djinn.model.RuntimeChoice;
 import io.djinn.tokenizer.Tokenizer;
 import io.quarkus.runtime.ShutdownEvent;
@@ -180,8 +181,13 @@ public class ModelHost {
         LOG.infof("Loading %s (%s, %d layers, hidden %d) from %s on %s as %s", modelConfig.architecture().hfName(),
                 modelConfig.architecture(), modelConfig.numHiddenLayers(), modelConfig.hiddenSize(), dir, device,
                 dtype);
+        PreparedWeights prepared = preparedWeights(dir, device, dtype);
         // the weight files into the page cache meanwhile: disk reads overlap the HTTP server's start
-        io.djinn.model.Readahead.start(dir);
+        if (prepared != null && prepared.exists()) {
+            io.djinn.model.Readahead.start(List.of(prepared.file()));
+        } else {
+            io.djinn.model.Readahead.start(dir);
+        }
         // Until here this thread did only Java work beside main (checkpoint, config).
         httpWaitNanos += awaitHttpUp();
         // the tokenizer (JSON parsing, its native library) loads beside the weights, on a helper of this thread
@@ -210,7 +216,7 @@ public class ModelHost {
         t = System.nanoTime();
         LlamaModel lm;
         try {
-            lm = LlamaModel.load(dir, device, dtype);
+            lm = LlamaModel.load(dir, device, dtype, prepared);
         } catch (RuntimeException e) {
             tokenizerLoad.thenAccept(Tokenizer::close);
             throw e;
@@ -249,14 +255,33 @@ public class ModelHost {
             served.tracer(tracing.tracer());
         }
         // one line with the loader's breakdown, read by measure-startup.sh
-        LOG.infof("Loader timings: waited for HTTP up %d ms, libtorch %d ms, weights %d ms, tokenizer %d ms (waited %d "
-                + "ms), warm-up %d ms, total %d ms", httpWaitNanos / 1_000_000, libtorchNanos / 1_000_000,
-                weightsNanos / 1_000_000, tokenizerNanos[0] / 1_000_000, tokenizerWaitNanos / 1_000_000, warmupNanos / 1_000_000,
+        LOG.infof("Loader timings: waited for HTTP up %d ms, libtorch %d ms, weights %d ms (%s), tokenizer %d ms "
+                + "(waited %d ms), warm-up %d ms, total %d ms", httpWaitNanos / 1_000_000, libtorchNanos / 1_000_000,
+                weightsNanos / 1_000_000, lm.fromPreparedWeights() ? "prepared" : "folded",
+                tokenizerNanos[0] / 1_000_000, tokenizerWaitNanos / 1_000_000, warmupNanos / 1_000_000,
                 (System.nanoTime() - start) / 1_000_000);
+        if (prepared != null && !lm.fromPreparedWeights()) {
+            // freshly folded: kept for the next start, written from the weights in place beside the serving model
+            LlamaModel folded = lm;
+            Thread.ofPlatform().name("djinn-prepared-weights").daemon().start(folded::writePrepared);
+        }
         LOG.infof("Model '%s' ready in %.2f s since start of loading (KV cache %d MiB for %d sequences of %d tokens)", id,
                 (System.nanoTime() - start) / 1e9, engine.cacheBytes() >> 20, kv.slots(),
                 maxContext);
         return served;
+    }
+
+    /** Where the folded weights are kept between starts (djinn.model.prepared-weights), or null where they are not. */
+    private PreparedWeights preparedWeights(Path dir, Device device, DataType dtype) {
+        if (!config.model().preparedWeights() || device.isGpu() || !PreparedWeights.supports(dtype)) {
+            return null;
+        }
+        try {
+            return PreparedWeights.of(Path.of(config.model().cacheDir(), "prepared"), dir, dtype);
+        } catch (RuntimeException e) {
+            LOG.warnf("No prepared weights: %s", e.getMessage());
+            return null;
+        }
     }
 
     /** Waits (at most {@link #HTTP_UP_WAIT}) until the HTTP server listens; the nanoseconds waited. */

@@ -1,0 +1,278 @@
+package io.djinn.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.jboss.logging.Logger;
+
+/**
+ * A CPU model's {@link FoldedWeights} kept in a file, so that later starts read them instead of folding the checkpoint.
+ * Folding (fusing q/k/v and gate/up, folding the norms in, padding to the stream's width) runs several tensor
+ * operations per weight, each writing fresh memory; reading the prepared file is one copy per weight, from the mapped
+ * file into the process's memory. On the 2-core VM measured, a SmolLM-sized load took 2.3-2.8 s folded and 1.7-2.2 s
+ * from the file. The copy stays because decode steps reading the mapped page-cache pages in place ran 15-25% slower
+ * there; mapped in place, the load took 0.1-0.25 s.
+ *
+ * <p>The file is Djinn's own: a safetensors header (which {@link SafetensorsReader} reads) over the tensors in the
+ * runtime dtype, in the machine's byte order, each starting on a 64-byte boundary (so there may be gaps between them,
+ * which the safetensors format does not allow; no other tool is meant to read it). Its name is a digest of everything
+ * the folded weights depend on: the checkpoint's folder and the size and modification time of its files, the dtype,
+ * and the bytes of the classes that fold ({@link #key}); a file for another key in the same checkpoint's folder is
+ * deleted when a new one is written. It is written to a temporary name, synced, then renamed, so a file present under
+ * its final name is complete.
+ */
+public final class PreparedWeights {
+    private static final Logger LOG = Logger.getLogger(PreparedWeights.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Bump when the file's layout changes (the folding code's own changes are in the key already). */
+    static final int FORMAT = 1;
+    private static final int ALIGN = 64;
+    private static final String SUFFIX = ".safetensors";
+    /** The classes whose code decides what the folded tensors hold. */
+    private static final List<String> FOLDING_CLASSES = List.of("LlamaModel", "LlamaModel$Loader", "FoldedWeights",
+            "PreparedWeights");
+
+    private final Path file;
+
+    private PreparedWeights(Path file) {
+        this.file = file;
+    }
+
+    /**
+     * The prepared weights of the checkpoint in {@code modelDir} at {@code dtype}, under {@code root} (one folder per
+     * checkpoint folder); the file may not exist yet.
+     *
+     * @param dtype float32 or float16 (16-bit brain floats cannot be written from Java with DJL's JNI)
+     * @throws UncheckedIOException when the checkpoint's files cannot be listed
+     */
+    public static PreparedWeights of(Path root, Path modelDir, DataType dtype) {
+        if (!supports(dtype)) {
+            throw new IllegalArgumentException("prepared weights are float32 or float16, not " + dtype);
+        }
+        try {
+            Path real = modelDir.toRealPath();
+            String folder = digest(real.toString()).substring(0, 16);
+            return new PreparedWeights(root.resolve(folder).resolve(digest(key(real, dtype)).substring(0, 32) + SUFFIX));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + modelDir, e);
+        }
+    }
+
+    /** Whether weights at this runtime dtype can be prepared. */
+    public static boolean supports(DataType dtype) {
+        return dtype == DataType.FLOAT32 || dtype == DataType.FLOAT16;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public boolean exists() {
+        return Files.isRegularFile(file);
+    }
+
+    /** What the folded weights depend on, as text. */
+    static String key(Path realModelDir, DataType dtype) throws IOException {
+        StringBuilder k = new StringBuilder("format=").append(FORMAT).append('\n')
+                .append("hidden-align=").append(LlamaModel.HIDDEN_ALIGN).append('\n')
+                .append("dtype=").append(dtype).append('\n')
+                .append("checkpoint=").append(realModelDir).append('\n');
+        try (Stream<Path> files = Files.list(realModelDir)) {
+            for (Path f : files.sorted().toList()) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".safetensors") || name.endsWith(".json")) {
+                    k.append(name).append(' ').append(Files.size(f)).append(' ')
+                            .append(Files.getLastModifiedTime(f)).append('\n');
+                }
+            }
+        }
+        for (String c : FOLDING_CLASSES) {
+            try (InputStream in = PreparedWeights.class.getResourceAsStream(c + ".class")) {
+                // a native image has no class files: its build is fixed, and FORMAT with the files above decide
+                k.append(c).append(' ').append(in == null ? "-" : digest(in.readAllBytes())).append('\n');
+            }
+        }
+        return k.toString();
+    }
+
+    /**
+     * The folded weights read from the file (mapped, then copied once), attached to {@code weights}; empty when there
+     * is no file, or when it does not hold what {@code c} needs at {@code dtype} (then it is deleted, and the caller
+     * folds).
+     */
+    Optional<FoldedWeights> map(ModelConfig c, NDManager weights, DataType dtype) {
+        if (!exists()) {
+            return Optional.empty();
+        }
+        Map<String, NDArray> named = new LinkedHashMap<>();
+        Map<String, long[]> shapes = FoldedWeights.shapes(c);
+        TensorDtype expected = dtype == DataType.FLOAT16 ? TensorDtype.F16 : TensorDtype.F32;
+        try (SafetensorsReader reader = SafetensorsReader.openFile(file)) {
+            if (!reader.names().equals(shapes.keySet())) {
+                throw new ModelLoadException("holds " + reader.names().size() + " tensors, the model needs "
+                        + shapes.size());
+            }
+            for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+                SafetensorsReader.TensorInfo t = reader.info(e.getKey(), e.getValue());
+                if (t.dtype() != expected || t.offset() % ALIGN != 0) {
+                    throw new ModelLoadException("tensor '" + e.getKey() + "' is " + t.dtype() + " at " + t.offset());
+                }
+                // one copy into the process's own memory: decode steps reading the page cache's pages in place ran
+                // 15-25% slower on the VM measured (see README, "Start-up")
+                try (NDArray mapped = weights.create(reader.raw(e.getKey()).order(ByteOrder.nativeOrder()),
+                        new Shape(e.getValue()), dtype)) {
+                    named.put(e.getKey(), mapped.duplicate());
+                }
+            }
+            LOG.debugf("Read the prepared weights %s", file);
+            return Optional.of(FoldedWeights.of(c, named));
+        } catch (RuntimeException e) {
+            named.values().forEach(NDArray::close);
+            LOG.warnf("Folding the checkpoint: the prepared weights %s are unusable (%s); deleting them", file,
+                    e.getMessage());
+            deleteQuietly(file);
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Writes {@code named} (contiguous CPU tensors in {@code dtype}) to the file; each tensor's bytes are read inside
+     * {@code guardedRead}, which runs its argument unless the weights were closed meanwhile (then false, and nothing
+     * is kept). Returns whether the file was written; a failure (a full disk) is logged, not thrown.
+     */
+    boolean write(Map<String, NDArray> named, DataType dtype, Predicate<Runnable> guardedRead) {
+        if (!supports(dtype)) {
+            return false;
+        }
+        long start = System.nanoTime();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        if (!guardedRead.test(() -> named.forEach((name, a) -> shapes.put(name, a.getShape().getShape())))) {
+            return false;
+        }
+        TensorDtype td = dtype == DataType.FLOAT16 ? TensorDtype.F16 : TensorDtype.F32;
+        ObjectNode header = JSON.createObjectNode();
+        header.putObject("__metadata__").put("format", "djinn-prepared-" + FORMAT);
+        Map<String, Long> offsets = new LinkedHashMap<>();
+        long offset = 0;
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            long bytes = new Shape(e.getValue()).size() * dtype.getNumOfBytes();
+            ObjectNode n = header.putObject(e.getKey());
+            n.put("dtype", td.name());
+            ArrayNode shape = n.putArray("shape");
+            for (long d : e.getValue()) {
+                shape.add(d);
+            }
+            n.putArray("data_offsets").add(offset).add(offset + bytes);
+            offsets.put(e.getKey(), offset);
+            offset = align(offset + bytes);
+        }
+        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+        long dataStart = align(8 + json.length); // the header padded with spaces, as the format allows
+        ByteBuffer head = ByteBuffer.allocate((int) dataStart).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(dataStart - 8).put(json);
+        while (head.hasRemaining()) {
+            head.put((byte) ' ');
+        }
+        head.flip();
+        Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        try {
+            Files.createDirectories(file.getParent());
+            deleteOthers();
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                writeAll(ch, head, 0);
+                for (Map.Entry<String, NDArray> e : named.entrySet()) {
+                    long at = dataStart + offsets.get(e.getKey());
+                    // a direct buffer over the tensor's own memory: written without a copy through Java
+                    boolean open = guardedRead.test(() -> writeAll(ch,
+                            ((PtNDArray) e.getValue()).toByteBuffer(true), at));
+                    if (!open) {
+                        Files.deleteIfExists(tmp);
+                        return false;
+                    }
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            LOG.infof("Wrote the prepared weights %s (%d MiB) in %d ms: later starts map them", file,
+                    (dataStart + offset) >> 20, (System.nanoTime() - start) / 1_000_000);
+            return true;
+        } catch (IOException | RuntimeException e) { // a full disk, a tensor over 2 GiB (no direct buffer)
+            deleteQuietly(tmp);
+            LOG.warnf("Could not write the prepared weights %s: %s", file, e.getMessage());
+            return false;
+        }
+    }
+
+    /** Files for other keys (an older checkpoint or Djinn) in this checkpoint's folder, and stale temporaries. */
+    private void deleteOthers() throws IOException {
+        try (Stream<Path> files = Files.list(file.getParent())) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (!f.equals(file) && (name.endsWith(SUFFIX) || name.endsWith(".tmp"))) {
+                    deleteQuietly(f);
+                }
+            }
+        }
+    }
+
+    private static void writeAll(FileChannel ch, ByteBuffer b, long at) {
+        try {
+            long pos = at;
+            while (b.hasRemaining()) {
+                pos += ch.write(b, pos);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long align(long n) {
+        return (n + ALIGN - 1) / ALIGN * ALIGN;
+    }
+
+    private static void deleteQuietly(Path f) {
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException ignored) {
+            // a leftover file: the next write in this folder deletes it
+        }
+    }
+
+    private static String digest(String s) {
+        return digest(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String digest(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
