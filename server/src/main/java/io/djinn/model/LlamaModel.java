@@ -466,12 +466,20 @@ public final class LlamaModel implements CausalLM {
      * @return whether a file was written
      */
     public boolean writePrepared() {
+        return writePrepared(() -> {});
+    }
+
+    /** As {@link #writePrepared()}, running {@code beforeEachTensor} (which may wait) before each tensor's write. */
+    public boolean writePrepared(Runnable beforeEachTensor) {
         PreparedWeights target = preparedTarget;
         if (target == null) {
             return false;
         }
         preparedTarget = null;
-        return target.write(folded.named(), dtype, this::readWeights);
+        return target.write(folded.named(), dtype, read -> {
+            beforeEachTensor.run();
+            return readWeights(read);
+        });
     }
 
     /** Runs {@code reader} on the weights unless the model is closed (then false), close waiting meanwhile. */

@@ -219,7 +219,7 @@ public final class PreparedWeights {
                 ch.force(true);
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            LOG.infof("Wrote the prepared weights %s (%d MiB) in %d ms: later starts map them", file,
+            LOG.infof("Wrote the prepared weights %s (%d MiB) in %d ms: later starts read them", file,
                     (dataStart + offset) >> 20, (System.nanoTime() - start) / 1_000_000);
             return true;
         } catch (IOException | RuntimeException e) { // a full disk, a tensor over 2 GiB (no direct buffer)
