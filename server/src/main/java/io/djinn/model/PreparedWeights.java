@@ -203,6 +203,13 @@ public final class PreparedWeights {
         try {
             Files.createDirectories(file.getParent());
             deleteOthers();
+            long free = Files.getFileStore(file.getParent()).getUsableSpace();
+            if (free < (dataStart + offset) + (dataStart + offset) / 10 + (64L << 20)) {
+                // a copy of the weights must not be what fills the disk: skipped, the next start folds again
+                LOG.warnf("Prepared weights not written: %d MiB needed, %d MiB free in %s", (dataStart + offset) >> 20,
+                        free >> 20, file.getParent());
+                return false;
+            }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 writeAll(ch, head, 0);
