@@ -115,7 +115,8 @@ public final class LlamaModel implements CausalLM {
         }
         MklBranch.select();
         try {
-            FoldedWeights w = prepared == null ? null : prepared.map(c, weights, dtype).orElse(null);
+            FoldedWeights w = prepared == null ? null
+                    : prepared.map(c, weights, dtype, String.valueOf(modelDir.getFileName())).orElse(null);
             boolean read = w != null;
             if (w == null) {
                 w = fold(modelDir, c, weights, dtype);

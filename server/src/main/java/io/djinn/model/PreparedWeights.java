@@ -125,7 +125,7 @@ public final class PreparedWeights {
      * is no file, or when it does not hold what {@code c} needs at {@code dtype} (then it is deleted, and the caller
      * folds).
      */
-    Optional<FoldedWeights> map(ModelConfig c, NDManager weights, DataType dtype) {
+    Optional<FoldedWeights> map(ModelConfig c, NDManager weights, DataType dtype, String checkpointName) {
         if (!exists()) {
             return Optional.empty();
         }
@@ -137,8 +137,11 @@ public final class PreparedWeights {
                 throw new ModelLoadException("holds " + reader.names().size() + " tensors, the model needs "
                         + shapes.size());
             }
+            // the same progress lines as a fold's (operators and the packaging tests read them)
+            LoadProgress progress = new LoadProgress("weights of " + checkpointName, reader.totalBytes());
             for (Map.Entry<String, long[]> e : shapes.entrySet()) {
                 SafetensorsReader.TensorInfo t = reader.info(e.getKey(), e.getValue());
+                progress.add(t.length());
                 if (t.dtype() != expected || t.offset() % ALIGN != 0) {
                     throw new ModelLoadException("tensor '" + e.getKey() + "' is " + t.dtype() + " at " + t.offset());
                 }
@@ -149,6 +152,7 @@ public final class PreparedWeights {
                     named.put(e.getKey(), mapped.duplicate());
                 }
             }
+            progress.done();
             LOG.debugf("Read the prepared weights %s", file);
             return Optional.of(FoldedWeights.of(c, named));
         } catch (RuntimeException e) {
