@@ -116,7 +116,7 @@ public final class LlamaModel implements CausalLM {
         MklBranch.select();
         try {
             FoldedWeights w = prepared == null ? null
-                    : prepared.map(c, weights, dtype, String.valueOf(modelDir.getFileName())).orElse(null);
+                    : prepared.read(c, weights, dtype, String.valueOf(modelDir.getFileName())).orElse(null);
             boolean read = w != null;
             if (w == null) {
                 w = fold(modelDir, c, weights, dtype);

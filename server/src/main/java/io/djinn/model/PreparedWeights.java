@@ -125,7 +125,7 @@ public final class PreparedWeights {
      * is no file, or when it does not hold what {@code c} needs at {@code dtype} (then it is deleted, and the caller
      * folds).
      */
-    Optional<FoldedWeights> map(ModelConfig c, NDManager weights, DataType dtype, String checkpointName) {
+    Optional<FoldedWeights> read(ModelConfig c, NDManager weights, DataType dtype, String checkpointName) {
         if (!exists()) {
             return Optional.empty();
         }

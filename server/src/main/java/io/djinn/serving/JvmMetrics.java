@@ -2,6 +2,7 @@ package io.djinn.serving;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmHeapPressureMetrics;
@@ -53,21 +54,18 @@ public class JvmMetrics {
         }
         bound = true;
         try {
-            new ClassLoaderMetrics().bindTo(registry);
-            JvmHeapPressureMetrics heapPressure = new JvmHeapPressureMetrics();
-            heapPressure.bindTo(registry);
-            closeables.add(heapPressure);
-            new JvmMemoryMetrics().bindTo(registry);
-            new JvmThreadMetrics().bindTo(registry);
-            new JVMInfoBinder().bindTo(registry);
+            List<MeterBinder> binders = new ArrayList<>(List.of(new ClassLoaderMetrics(), new JvmHeapPressureMetrics(),
+                    new JvmMemoryMetrics(), new JvmThreadMetrics(), new JVMInfoBinder(), new UptimeMetrics(),
+                    new ProcessorMetrics(), new FileDescriptorMetrics()));
             if (ImageMode.current() == ImageMode.JVM) { // as the extension: GC notifications are JVM-only
-                JvmGcMetrics gc = new JvmGcMetrics();
-                gc.bindTo(registry);
-                closeables.add(gc);
+                binders.add(new JvmGcMetrics());
             }
-            new UptimeMetrics().bindTo(registry);
-            new ProcessorMetrics().bindTo(registry);
-            new FileDescriptorMetrics().bindTo(registry);
+            for (MeterBinder b : binders) {
+                b.bindTo(registry);
+                if (b instanceof AutoCloseable c) { // heap pressure and GC listen to notifications
+                    closeables.add(c);
+                }
+            }
         } catch (RuntimeException e) {
             LOG.warnf("JVM and process metrics not bound: %s", e.toString());
         }

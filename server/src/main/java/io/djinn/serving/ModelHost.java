@@ -262,56 +262,12 @@ public class ModelHost {
                 (System.nanoTime() - start) / 1_000_000);
         if (prepared != null && !lm.fromPreparedWeights()) {
             // freshly folded: kept for the next start, written from the weights in place while the engine is idle
-            LlamaModel folded = lm;
-            Thread.ofPlatform().name("djinn-prepared-weights").daemon().start(() -> writeWhenIdle(folded, engine));
+            PreparedWeightsWriter.start(lm, engine);
         }
         LOG.infof("Model '%s' ready in %.2f s since start of loading (KV cache %d MiB for %d sequences of %d tokens)", id,
                 (System.nanoTime() - start) / 1e9, engine.cacheBytes() >> 20, kv.slots(),
                 maxContext);
         return served;
-    }
-
-    /** Idle time the engine must show before the prepared weights' write starts. */
-    static final java.time.Duration IDLE_BEFORE_WRITE = java.time.Duration.ofMillis(500);
-    /** After this long, the prepared weights' write no longer pauses for the engine's work. */
-    static final java.time.Duration WRITE_PAUSES_AT_MOST = java.time.Duration.ofMinutes(5);
-
-    /**
-     * Writes the prepared weights when the engine is idle, pausing before each tensor while it works: the write copies
-     * the weights into the page cache and to disk, which on 2 cores made a first request beside it about 2x slower
-     * (the request that woke a scaled-to-zero replica comes first). After {@link #WRITE_PAUSES_AT_MOST} it no longer
-     * pauses, so a busy replica still writes them.
-     */
-    static void writeWhenIdle(LlamaModel model, InferenceEngine engine) {
-        long giveUpPausing = System.nanoTime() + WRITE_PAUSES_AT_MOST.toNanos();
-        try {
-            awaitIdle(engine, IDLE_BEFORE_WRITE, giveUpPausing);
-            model.writePrepared(() -> awaitIdle(engine, java.time.Duration.ZERO, giveUpPausing));
-        } catch (RuntimeException e) {
-            LOG.warnf("Prepared weights not written: %s", e.toString());
-        }
-    }
-
-    /** Waits until the engine has had nothing to run for {@code quiet}, or until {@code deadlineNanos}. */
-    private static void awaitIdle(InferenceEngine engine, java.time.Duration quiet, long deadlineNanos) {
-        long idleSince = -1;
-        while (System.nanoTime() < deadlineNanos) {
-            long now = System.nanoTime();
-            if (engine.running() > 0 || engine.waiting() > 0) {
-                idleSince = -1;
-            } else if (idleSince < 0) {
-                idleSince = now;
-            }
-            if (idleSince >= 0 && now - idleSince >= quiet.toNanos()) {
-                return;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     /** Where the folded weights are kept between starts (djinn.model.prepared-weights), or null where they are not. */

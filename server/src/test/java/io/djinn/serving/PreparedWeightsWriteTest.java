@@ -52,8 +52,8 @@ class PreparedWeightsWriteTest {
             while (engine.running() == 0 && !generation.isDone()) {
                 Thread.sleep(5);
             }
-            Thread writer = Thread.ofPlatform().start(() -> ModelHost.writeWhenIdle(lm, engine));
-            Thread.sleep(ModelHost.IDLE_BEFORE_WRITE.toMillis() + 300);
+            Thread writer = Thread.ofPlatform().start(() -> PreparedWeightsWriter.writeWhenIdle(lm, engine));
+            Thread.sleep(PreparedWeightsWriter.IDLE_BEFORE_WRITE.toMillis() + 300);
             assertTrue(engine.running() > 0, "the generation should still run; make it longer");
             assertFalse(prepared.exists(), "written beside a running request");
             List<TextEvent> events = generation.get(120, java.util.concurrent.TimeUnit.SECONDS);
