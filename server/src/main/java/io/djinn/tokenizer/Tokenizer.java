@@ -53,94 +53,157 @@ public final class Tokenizer implements AutoCloseable {
     private final String eosToken;
     private final String padToken;
     private final int maxTokenChars;
-    private final String chatTemplateSource;
-    private volatile ChatTemplate chatTemplate;
+    private final Tables tables;
 
-    private Tokenizer(HuggingFaceTokenizer native_, JsonNode tokJson, JsonNode config, String templateFile) {
+    private Tokenizer(HuggingFaceTokenizer native_, Tables t) {
         this.native_ = native_;
-        JsonNode model = tokJson.path("model");
-        JsonNode vocab = model.path("vocab");
-        int maxId = -1;
-        tokenToId = new HashMap<>(Math.max(16, vocab.size() * 2));
-        if (vocab.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
-                var e = it.next();
-                int id = e.getValue().asInt();
-                tokenToId.put(e.getKey(), id);
-                maxId = Math.max(maxId, id);
-            }
-        } else if (vocab.isArray()) { // Unigram: [[piece, score], ...]
-            int id = 0;
-            for (JsonNode entry : vocab) {
-                tokenToId.put(entry.get(0).asText(), id);
-                maxId = Math.max(maxId, id++);
+        this.tables = t;
+        tokenToId = t.tokenToId;
+        idToToken = t.idToToken;
+        tokenBytes = t.tokenBytes;
+        tokenText = t.tokenText;
+        special = t.special;
+        addedToken = t.addedToken;
+        byteLevel = t.byteLevel;
+        bosToken = t.bosToken;
+        eosToken = t.eosToken;
+        padToken = t.padToken;
+        maxTokenChars = t.maxTokenChars;
+    }
+
+    /**
+     * Everything the Java side reads from the tokenizer's files ({@code tokenizer.json}'s tables,
+     * {@code tokenizer_config.json}'s special tokens and chat template) and the compiled template: plain Java, read
+     * before the native library loads, so a start can do it beside the HTTP server's start (see ModelHost).
+     */
+    public static final class Tables {
+        private final Path modelDir;
+        private final Map<String, Integer> tokenToId;
+        private final String[] idToToken;
+        private final byte[][] tokenBytes;
+        private final String[] tokenText;
+        private final boolean[] special;
+        private final boolean[] addedToken;
+        private final boolean byteLevel;
+        private final String bosToken;
+        private final String eosToken;
+        private final String padToken;
+        private final int maxTokenChars;
+        private final String chatTemplateSource;
+        private volatile ChatTemplate chatTemplate;
+
+        /** Reads {@code tokenizer.json}, {@code tokenizer_config.json} and {@code chat_template.jinja} if present. */
+        public static Tables read(Path modelDir) {
+            DjlEnvironment.init();
+            try {
+                JsonNode tokJson = tableFields(modelDir.resolve("tokenizer.json"));
+                Path cfgFile = modelDir.resolve("tokenizer_config.json");
+                JsonNode config = Files.exists(cfgFile) ? JSON.readTree(cfgFile.toFile()) : JSON.createObjectNode();
+                Path jinja = modelDir.resolve("chat_template.jinja");
+                String templateFile = Files.exists(jinja) ? Files.readString(jinja) : null;
+                return new Tables(modelDir, tokJson, config, templateFile);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot load tokenizer from " + modelDir, e);
             }
         }
-        JsonNode added = tokJson.path("added_tokens");
-        for (JsonNode a : added) maxId = Math.max(maxId, a.path("id").asInt());
-        idToToken = new String[maxId + 1];
-        special = new boolean[maxId + 1];
-        boolean[] isAdded = new boolean[maxId + 1];
-        addedToken = isAdded;
-        for (var e : tokenToId.entrySet()) idToToken[e.getValue()] = e.getKey();
-        for (JsonNode a : added) {
-            int id = a.path("id").asInt();
-            String content = a.path("content").asText();
-            idToToken[id] = content;
-            tokenToId.put(content, id);
-            special[id] = a.path("special").asBoolean(false);
-            isAdded[id] = true;
-        }
-        JsonNode decoder = tokJson.path("decoder");
-        byteLevel = "ByteLevel".equals(decoder.path("type").asText());
-        tokenBytes = new byte[maxId + 1][];
-        tokenText = new String[maxId + 1];
-        CharsetDecoder strict = strictUtf8();
-        for (int id = 0; id <= maxId; id++) {
-            String tok = idToToken[id];
-            if (tok == null) continue;
-            byte[] b;
-            if (byteLevel) {
-                b = ByteLevel.decodeToken(tok);
-            } else if (isAdded[id]) {
-                b = tok.getBytes(StandardCharsets.UTF_8);
-            } else {
-                b = sentencePieceBytes(tok);
-            }
-            tokenBytes[id] = b;
-            if (byteLevel) {
-                try {
-                    tokenText[id] = strict.decode(ByteBuffer.wrap(b)).toString();
-                } catch (CharacterCodingException ignored) {
-                    // a partial UTF-8 sequence: decoded through the slow path
+
+        private Tables(Path modelDir, JsonNode tokJson, JsonNode config, String templateFile) {
+            this.modelDir = modelDir;
+            JsonNode model = tokJson.path("model");
+            JsonNode vocab = model.path("vocab");
+            int maxId = -1;
+            tokenToId = new HashMap<>(Math.max(16, vocab.size() * 2));
+            if (vocab.isObject()) {
+                for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
+                    var e = it.next();
+                    int id = e.getValue().asInt();
+                    tokenToId.put(e.getKey(), id);
+                    maxId = Math.max(maxId, id);
+                }
+            } else if (vocab.isArray()) { // Unigram: [[piece, score], ...]
+                int id = 0;
+                for (JsonNode entry : vocab) {
+                    tokenToId.put(entry.get(0).asText(), id);
+                    maxId = Math.max(maxId, id++);
                 }
             }
+            JsonNode added = tokJson.path("added_tokens");
+            for (JsonNode a : added) maxId = Math.max(maxId, a.path("id").asInt());
+            idToToken = new String[maxId + 1];
+            special = new boolean[maxId + 1];
+            boolean[] isAdded = new boolean[maxId + 1];
+            addedToken = isAdded;
+            for (var e : tokenToId.entrySet()) idToToken[e.getValue()] = e.getKey();
+            for (JsonNode a : added) {
+                int id = a.path("id").asInt();
+                String content = a.path("content").asText();
+                idToToken[id] = content;
+                tokenToId.put(content, id);
+                special[id] = a.path("special").asBoolean(false);
+                isAdded[id] = true;
+            }
+            JsonNode decoder = tokJson.path("decoder");
+            byteLevel = "ByteLevel".equals(decoder.path("type").asText());
+            tokenBytes = new byte[maxId + 1][];
+            tokenText = new String[maxId + 1];
+            CharsetDecoder strict = strictUtf8();
+            for (int id = 0; id <= maxId; id++) {
+                String tok = idToToken[id];
+                if (tok == null) continue;
+                byte[] b;
+                if (byteLevel) {
+                    b = ByteLevel.decodeToken(tok);
+                } else if (isAdded[id]) {
+                    b = tok.getBytes(StandardCharsets.UTF_8);
+                } else {
+                    b = sentencePieceBytes(tok);
+                }
+                tokenBytes[id] = b;
+                if (byteLevel) {
+                    try {
+                        tokenText[id] = strict.decode(ByteBuffer.wrap(b)).toString();
+                    } catch (CharacterCodingException ignored) {
+                        // a partial UTF-8 sequence: decoded through the slow path
+                    }
+                }
+            }
+            int longest = 1;
+            for (String tok : idToToken) {
+                if (tok != null) longest = Math.max(longest, tok.length());
+            }
+            maxTokenChars = longest;
+            bosToken = tokenContent(config.get("bos_token"));
+            eosToken = tokenContent(config.get("eos_token"));
+            padToken = tokenContent(config.get("pad_token"));
+            chatTemplateSource = templateFile != null ? templateFile : templateSource(config.get("chat_template"));
         }
-        int longest = 1;
-        for (String tok : idToToken) {
-            if (tok != null) longest = Math.max(longest, tok.length());
+
+        /** The chat template compiled (once), or null when the tokenizer has none. */
+        public ChatTemplate chatTemplate() {
+            ChatTemplate t = chatTemplate;
+            if (t == null && chatTemplateSource != null) {
+                synchronized (this) {
+                    t = chatTemplate;
+                    if (t == null) chatTemplate = t = ChatTemplate.of(chatTemplateSource, bosToken, eosToken);
+                }
+            }
+            return t;
         }
-        maxTokenChars = longest;
-        bosToken = tokenContent(config.get("bos_token"));
-        eosToken = tokenContent(config.get("eos_token"));
-        padToken = tokenContent(config.get("pad_token"));
-        chatTemplateSource = templateFile != null ? templateFile : templateSource(config.get("chat_template"));
     }
+
 
     /** Loads {@code tokenizer.json} and (if present) {@code tokenizer_config.json} / {@code chat_template.jinja}. */
     public static Tokenizer load(Path modelDir) {
-        DjlEnvironment.init();
+        return load(Tables.read(modelDir));
+    }
+
+    /** The native tokenizer over {@code tables}' {@code tokenizer.json}, with the tables read before. */
+    public static Tokenizer load(Tables tables) {
         try {
-            Path tokFile = modelDir.resolve("tokenizer.json");
-            JsonNode tokJson = tableFields(tokFile);
-            Path cfgFile = modelDir.resolve("tokenizer_config.json");
-            JsonNode config = Files.exists(cfgFile) ? JSON.readTree(cfgFile.toFile()) : JSON.createObjectNode();
-            Path jinja = modelDir.resolve("chat_template.jinja");
-            String templateFile = Files.exists(jinja) ? Files.readString(jinja) : null;
-            HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(tokFile, OPTIONS);
-            return new Tokenizer(hf, tokJson, config, templateFile);
+            return new Tokenizer(HuggingFaceTokenizer.newInstance(tables.modelDir.resolve("tokenizer.json"), OPTIONS),
+                    tables);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot load tokenizer from " + modelDir, e);
+            throw new UncheckedIOException("cannot load tokenizer from " + tables.modelDir, e);
         }
     }
 
@@ -367,14 +430,7 @@ public final class Tokenizer implements AutoCloseable {
 
     /** The model's chat template, or null if the tokenizer has none. Compiled once on first use. */
     public ChatTemplate chatTemplate() {
-        ChatTemplate t = chatTemplate;
-        if (t == null && chatTemplateSource != null) {
-            synchronized (this) {
-                t = chatTemplate;
-                if (t == null) chatTemplate = t = ChatTemplate.of(chatTemplateSource, bosToken, eosToken);
-            }
-        }
-        return t;
+        return tables.chatTemplate();
     }
 
     @Override
