@@ -100,6 +100,16 @@ public final class LlamaModel implements CausalLM {
      * @param prepared null: always fold
      */
     public static LlamaModel load(Path modelDir, Device device, DataType dtype, PreparedWeights prepared) {
+        try {
+            return loadOrFold(modelDir, device, dtype, prepared);
+        } finally {
+            if (prepared != null) {
+                prepared.discardStaged(); // read took what it staged; a load failing before that frees it here
+            }
+        }
+    }
+
+    private static LlamaModel loadOrFold(Path modelDir, Device device, DataType dtype, PreparedWeights prepared) {
         DjlEnvironment.init();
         if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16 && dtype != DataType.BFLOAT16) {
             throw new IllegalArgumentException("dtype must be float32, float16 or bfloat16, not " + dtype);
@@ -111,12 +121,13 @@ public final class LlamaModel implements CausalLM {
         NDManager weights = NDManager.newBaseManager(device); // loads libtorch
         if (dtype == DataType.BFLOAT16 && !Bfloat16Support.available()) {
             weights.close();
+
             throw Bfloat16Support.unsupported();
         }
         MklBranch.select();
         try {
             FoldedWeights w = prepared == null ? null
-                    : prepared.read(c, weights, dtype, String.valueOf(modelDir.getFileName())).orElse(null);
+                    : prepared.read(c, weights, dtype).orElse(null);
             boolean read = w != null;
             if (w == null) {
                 w = fold(modelDir, c, weights, dtype);

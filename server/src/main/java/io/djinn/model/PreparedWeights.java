@@ -1,5 +1,6 @@
 package io.djinn.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -21,11 +22,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
@@ -58,9 +61,14 @@ public final class PreparedWeights {
             "PreparedWeights");
 
     private final Path file;
+    /** The checkpoint's folder name, for the progress lines. */
+    private final String checkpointName;
+    /** The file being read into memory ahead of {@link #read}, if {@link #stageInBackground} started that. */
+    private CompletableFuture<Staged> staging;
 
-    private PreparedWeights(Path file) {
+    private PreparedWeights(Path file, String checkpointName) {
         this.file = file;
+        this.checkpointName = checkpointName;
     }
 
     /**
@@ -77,7 +85,8 @@ public final class PreparedWeights {
         try {
             Path real = modelDir.toRealPath();
             String folder = digest(real.toString()).substring(0, 16);
-            return new PreparedWeights(root.resolve(folder).resolve(digest(key(real, dtype)).substring(0, 32) + SUFFIX));
+            return new PreparedWeights(root.resolve(folder).resolve(digest(key(real, dtype)).substring(0, 32) + SUFFIX),
+                    String.valueOf(modelDir.getFileName()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + modelDir, e);
         }
@@ -121,46 +130,166 @@ public final class PreparedWeights {
     }
 
     /**
-     * The folded weights read from the file (mapped, then copied once), attached to {@code weights}; empty when there
-     * is no file, or when it does not hold what {@code c} needs at {@code dtype} (then it is deleted, and the caller
-     * folds).
+     * Starts reading the file's bytes into this process's memory on a thread of its own ({@link Staged}), so that
+     * later {@link #read} only wraps them in tensors. This is file and memory work, no native library: it runs beside
+     * the HTTP server's start and libtorch's load.
      */
-    Optional<FoldedWeights> read(ModelConfig c, NDManager weights, DataType dtype, String checkpointName) {
-        if (!exists()) {
+    public synchronized void stageInBackground() {
+        if (staging == null && exists()) {
+            CompletableFuture<Staged> f = new CompletableFuture<>();
+            staging = f;
+            Thread.ofPlatform().name("djinn-prepared-weights-reader").daemon().start(() -> {
+                try {
+                    f.complete(stage());
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
+                }
+            });
+        }
+    }
+
+    /** Frees what {@link #stageInBackground} read when {@link #read} will not take it (the load failed before). */
+    public void discardStaged() {
+        CompletableFuture<Staged> f;
+        synchronized (this) {
+            f = staging;
+            staging = null;
+        }
+        if (f != null) {
+            f.thenAccept(Staged::close);
+        }
+    }
+
+    /**
+     * The folded weights read from the file (copied once into this process's memory), attached to {@code weights};
+     * empty when there is no file, or when it does not hold what {@code c} needs at {@code dtype} (then it is deleted,
+     * and the caller folds).
+     */
+    Optional<FoldedWeights> read(ModelConfig c, NDManager weights, DataType dtype) {
+        CompletableFuture<Staged> f;
+        synchronized (this) {
+            f = staging;
+            staging = null;
+        }
+        if (f == null && !exists()) {
             return Optional.empty();
         }
         Map<String, NDArray> named = new LinkedHashMap<>();
         Map<String, long[]> shapes = FoldedWeights.shapes(c);
         TensorDtype expected = dtype == DataType.FLOAT16 ? TensorDtype.F16 : TensorDtype.F32;
-        try (SafetensorsReader reader = SafetensorsReader.openFile(file)) {
-            if (!reader.names().equals(shapes.keySet())) {
-                throw new ModelLoadException("holds " + reader.names().size() + " tensors, the model needs "
+        Staged staged = null;
+        try {
+            staged = f != null ? join(f) : stage();
+            if (!staged.infos().keySet().equals(shapes.keySet())) {
+                throw new ModelLoadException("holds " + staged.infos().size() + " tensors, the model needs "
                         + shapes.size());
             }
+            for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+                SafetensorsReader.TensorInfo t = staged.infos().get(e.getKey());
+                if (t.dtype() != expected || t.offset() % ALIGN != 0 || !Arrays.equals(t.shape(), e.getValue())) {
+                    throw new ModelLoadException("tensor '" + e.getKey() + "' is " + t.dtype() + " "
+                            + Arrays.toString(t.shape()) + " at " + t.offset() + ", the model needs " + expected + " "
+                            + Arrays.toString(e.getValue()));
+                }
+            }
+            if (staged.memory() != null && weights.getDevice().equals(Device.cpu())) {
+                for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+                    SafetensorsReader.TensorInfo t = staged.infos().get(e.getKey());
+                    named.put(e.getKey(), weights.create(staged.memory().slice(t.offset() - staged.first(),
+                            t.length()), new Shape(e.getValue()), dtype));
+                }
+                // unmapped when the weights' manager closes (the tensors over it do not own it, and none is read after)
+                weights.attachInternal("prepared-weights-memory", staged.memory());
+            } else {
+                staged.close();
+                copyMapped(shapes, weights, dtype, named);
+            }
+            LOG.debugf("Read the prepared weights %s", file);
+            return Optional.of(FoldedWeights.of(c, named));
+        } catch (RuntimeException e) {
+            named.values().forEach(NDArray::close);
+            if (staged != null && staged.memory() != null) {
+                weights.detachInternal("prepared-weights-memory");
+                staged.close();
+            }
+            LOG.warnf("Folding the checkpoint: the prepared weights %s are unusable (%s); deleting them", file,
+                    e.getMessage());
+            deleteQuietly(file);
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The file's tensors read into anonymous memory advised to huge pages, with where each lies; {@code memory} is
+     * null where such memory is unavailable (another OS) or a tensor is too big for a direct buffer, and the tensors
+     * are then copied from the mapped file ({@link #copyMapped}).
+     *
+     * <p>One copy into the process's own memory, not the page cache's pages in place: decode steps reading those ran
+     * 15-25% slower on the VM measured (see README, "Start-up"). A {@code read()} into huge pages filled 513 MiB in
+     * 0.47 s there, against 1.5 s into 4 KiB pages (libtorch's own allocations), where every page's first touch faults.
+     */
+    private Staged stage() {
+        Map<String, SafetensorsReader.TensorInfo> infos = new LinkedHashMap<>();
+        long first = Long.MAX_VALUE;
+        long end = 0;
+        boolean fitBuffers = true;
+        try (SafetensorsReader reader = SafetensorsReader.openFile(file)) {
+            for (String name : reader.names()) {
+                SafetensorsReader.TensorInfo t = reader.info(name);
+                infos.put(name, t);
+                first = Math.min(first, t.offset());
+                end = Math.max(end, t.offset() + t.length());
+                fitBuffers &= t.length() <= Integer.MAX_VALUE;
+            }
+        }
+        ZeroPages memory = fitBuffers && end > first ? ZeroPages.map(end - first).orElse(null) : null;
+        if (memory == null) {
+            return new Staged(infos, null, 0);
+        }
+        try {
+            memory.adviseHugePages();
             // the same progress lines as a fold's (operators and the packaging tests read them)
+            LoadProgress progress = new LoadProgress("weights of " + checkpointName, end - first);
+            readInto(memory, first, end, progress);
+            progress.done();
+            return new Staged(infos, memory, first);
+        } catch (RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+    }
+
+    /** The tensors copied from the mapped file into libtorch's memory, one by one. */
+    private void copyMapped(Map<String, long[]> shapes, NDManager weights, DataType dtype, Map<String, NDArray> named) {
+        try (SafetensorsReader reader = SafetensorsReader.openFile(file)) {
             LoadProgress progress = new LoadProgress("weights of " + checkpointName, reader.totalBytes());
             for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-                SafetensorsReader.TensorInfo t = reader.info(e.getKey(), e.getValue());
-                progress.add(t.length());
-                if (t.dtype() != expected || t.offset() % ALIGN != 0) {
-                    throw new ModelLoadException("tensor '" + e.getKey() + "' is " + t.dtype() + " at " + t.offset());
-                }
-                // one copy into the process's own memory: decode steps reading the page cache's pages in place ran
-                // 15-25% slower on the VM measured (see README, "Start-up")
+                progress.add(reader.info(e.getKey()).length());
                 try (NDArray mapped = weights.create(reader.raw(e.getKey()).order(ByteOrder.nativeOrder()),
                         new Shape(e.getValue()), dtype)) {
                     named.put(e.getKey(), mapped.duplicate());
                 }
             }
             progress.done();
-            LOG.debugf("Read the prepared weights %s", file);
-            return Optional.of(FoldedWeights.of(c, named));
-        } catch (RuntimeException e) {
-            named.values().forEach(NDArray::close);
-            LOG.warnf("Folding the checkpoint: the prepared weights %s are unusable (%s); deleting them", file,
-                    e.getMessage());
-            deleteQuietly(file);
-            return Optional.empty();
+        }
+    }
+
+    private static Staged join(CompletableFuture<Staged> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new ModelLoadException(String.valueOf(e.getCause()));
+        }
+    }
+
+    /** What {@link #stage} read: the tensors' places in the file, and the bytes {@code [first, ...)} in memory. */
+    private record Staged(Map<String, SafetensorsReader.TensorInfo> infos, ZeroPages memory, long first)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            if (memory != null) {
+                memory.close();
+            }
         }
     }
 
@@ -249,6 +378,25 @@ public final class PreparedWeights {
                     deleteQuietly(f);
                 }
             }
+        }
+    }
+
+    /** Reads the file's bytes {@code [first, end)} into {@code memory}, in pieces a direct buffer can address. */
+    private void readInto(ZeroPages memory, long first, long end, LoadProgress progress) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (long at = first; at < end; ) {
+                int piece = (int) Math.min(end - at, 64L << 20);
+                ByteBuffer into = memory.slice(at - first, piece);
+                while (into.hasRemaining()) {
+                    if (ch.read(into, at + into.position()) < 0) {
+                        throw new ModelLoadException("ends at " + (at + into.position()) + ", before " + end);
+                    }
+                }
+                progress.add(piece);
+                at += piece;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -29,6 +29,7 @@ final class ZeroPages implements AutoCloseable {
     private static final int MAP_PRIVATE = 2;
     /** Linux's value on x86-64 and AArch64 (macOS uses 0x1000). */
     private static final int MAP_ANONYMOUS = 0x20;
+    private static final int MADV_HUGEPAGE = 14;
 
     private final MemorySegment memory;
     private boolean unmapped;
@@ -65,6 +66,25 @@ final class ZeroPages implements AutoCloseable {
         return memory.byteSize();
     }
 
+    /**
+     * Asks the kernel for transparent huge pages here ({@code madvise(MADV_HUGEPAGE)}, honoured where THP is
+     * {@code always} or {@code madvise}): a first touch then takes one fault per 2 MiB instead of one per 4 KiB. On the
+     * 2-core VM measured, reading 513 MiB of prepared weights into such memory took 0.47 s against 1.53 s in 4 KiB pages.
+     * False where the advice was refused (the memory still works, in small pages).
+     */
+    boolean adviseHugePages() {
+        try {
+            Linker linker = Linker.nativeLinker();
+            MethodHandle madvise = linker.downcallHandle(linker.defaultLookup().find("madvise").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_INT));
+            return (int) madvise.invokeExact(memory, memory.byteSize(), MADV_HUGEPAGE) == 0;
+        } catch (Throwable e) {
+            LOG.debugf("no huge-page advice (%s)", e.toString());
+            return false;
+        }
+    }
+
     /** Where the mapping starts (tests find it in {@code /proc/self/smaps}). */
     long address() {
         return memory.address();
@@ -91,10 +111,10 @@ final class ZeroPages implements AutoCloseable {
                     FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
             int status = (int) munmap.invokeExact(memory, memory.byteSize());
             if (status != 0) {
-                LOG.warnf("munmap of the KV cache's %d bytes returned %d", memory.byteSize(), status);
+                LOG.warnf("munmap of %d bytes returned %d", memory.byteSize(), status);
             }
         } catch (Throwable e) {
-            LOG.warnf("could not unmap the KV cache's %d bytes: %s", memory.byteSize(), e.toString());
+            LOG.warnf("could not unmap %d bytes: %s", memory.byteSize(), e.toString());
         }
     }
 }

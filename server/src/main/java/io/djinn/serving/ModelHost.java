@@ -182,35 +182,53 @@ public class ModelHost {
                 modelConfig.architecture(), modelConfig.numHiddenLayers(), modelConfig.hiddenSize(), dir, device,
                 dtype);
         PreparedWeights prepared = preparedWeights(dir, device, dtype);
-        // the weight files into the page cache meanwhile: disk reads overlap the HTTP server's start
         if (prepared != null && prepared.exists()) {
-            io.djinn.model.Readahead.start(List.of(prepared.file()));
+            // read into this process's memory meanwhile, on a thread of its own: file and memory work beside the
+            // HTTP server's start and libtorch's load, no native library
+            prepared.stageInBackground();
         } else {
+            // the weight files into the page cache meanwhile: disk reads overlap the HTTP server's start
             io.djinn.model.Readahead.start(dir);
         }
-        // Until here this thread did only Java work beside main (checkpoint, config).
-        httpWaitNanos += awaitHttpUp();
-        // the tokenizer (JSON parsing, its native library) loads beside the weights, on a helper of this thread
+        // The tokenizer loads on a helper of this thread: its tables and chat template (plain Java: JSON, Jinjava)
+        // beside the HTTP server's start, its native library after HTTP up, beside libtorch and the weights.
         CompletableFuture<Tokenizer> tokenizerLoad = new CompletableFuture<>();
-        long[] tokenizerNanos = new long[1];
+        long[] tokenizerNanos = new long[2]; // tables and template, native tokenizer
         Thread.ofPlatform().name("djinn-tokenizer-loader").daemon().start(() -> {
             try {
                 long begin = System.nanoTime();
-                Tokenizer loaded = Tokenizer.load(dir);
+                Tokenizer.Tables tables = Tokenizer.Tables.read(dir);
                 try {
-                    loaded.chatTemplate(); // Jinjava's start-up and the template's parse, off the loader's path
+                    tables.chatTemplate(); // Jinjava's start-up and the template's parse, off the loader's path
                 } catch (RuntimeException reportedByTheLoader) {
                     // the loader asks for the template again below and reports the failure there
                 }
-                tokenizerNanos[0] = System.nanoTime() - begin;
+                long javaNanos = System.nanoTime() - begin;
+                LOG.debugf("Tokenizer tables and chat template read in %d ms", javaNanos / 1_000_000);
+                awaitHttpUp();
+                begin = System.nanoTime();
+                Tokenizer loaded = Tokenizer.load(tables);
+                tokenizerNanos[0] = javaNanos;
+                tokenizerNanos[1] = System.nanoTime() - begin;
                 tokenizerLoad.complete(loaded);
             } catch (Throwable failed) {
                 tokenizerLoad.completeExceptionally(failed);
             }
         });
+        // Until here this thread did only Java work beside main (checkpoint, config); native libraries follow HTTP up.
+        httpWaitNanos += awaitHttpUp();
         long t = System.nanoTime();
         // loads libtorch, the OpenMP wait policy set before: libgomp reads it once, when it loads
-        int threads = CpuThreads.apply(config.cpu().threads(), waitPolicy, config.cpu().spinCount());
+        int threads;
+        try {
+            threads = CpuThreads.apply(config.cpu().threads(), waitPolicy, config.cpu().spinCount());
+        } catch (RuntimeException | Error e) {
+            if (prepared != null) {
+                prepared.discardStaged();
+            }
+            tokenizerLoad.thenAccept(Tokenizer::close);
+            throw e;
+        }
         LOG.debugf("libtorch intra-op threads: %d", threads);
         long libtorchNanos = System.nanoTime() - t;
         t = System.nanoTime();
@@ -256,9 +274,11 @@ public class ModelHost {
         }
         // one line with the loader's breakdown, read by measure-startup.sh
         LOG.infof("Loader timings: waited for HTTP up %d ms, libtorch %d ms, weights %d ms (%s), tokenizer %d ms "
-                + "(waited %d ms), warm-up %d ms, total %d ms", httpWaitNanos / 1_000_000, libtorchNanos / 1_000_000,
-                weightsNanos / 1_000_000, lm.fromPreparedWeights() ? "prepared" : "folded",
-                tokenizerNanos[0] / 1_000_000, tokenizerWaitNanos / 1_000_000, warmupNanos / 1_000_000,
+                + "(tables and template %d ms, native %d ms; waited %d ms), warm-up %d ms, total %d ms",
+                httpWaitNanos / 1_000_000, libtorchNanos / 1_000_000, weightsNanos / 1_000_000,
+                lm.fromPreparedWeights() ? "prepared" : "folded", (tokenizerNanos[0] + tokenizerNanos[1]) / 1_000_000,
+                tokenizerNanos[0] / 1_000_000, tokenizerNanos[1] / 1_000_000, tokenizerWaitNanos / 1_000_000,
+                warmupNanos / 1_000_000,
                 (System.nanoTime() - start) / 1_000_000);
         if (prepared != null && !lm.fromPreparedWeights()) {
             // freshly folded: kept for the next start, written from the weights in place while the engine is idle

@@ -62,6 +62,33 @@ class PreparedWeightsTest {
             LlamaModelParityTest.prefillAndDecode(model, new ReferenceLlama(dir), LlamaModelParityTest.TOL,
                     a + " prepared weights");
         }
+        // as a server starts: the file read on a thread of its own before libtorch loads, the tensors made after
+        prepared.stageInBackground();
+        try (LlamaModel model = LlamaModel.load(dir, Device.cpu(), DataType.FLOAT32, prepared)) {
+            assertTrue(model.fromPreparedWeights());
+            assertArrayEquals(folded, logits(model, prompt), "staged ahead: the same weights, bit for bit");
+        }
+    }
+
+    /** Bytes staged for a load that never takes them are freed, and a later load reads the file again. */
+    @Test
+    void stagedWeightsNotTakenAreDiscarded() throws Exception {
+        ModelConfig c = Fixtures.config(Architecture.LLAMA);
+        Path dir = Fixtures.checkpoint(tmp.resolve("ckpt"), c, TensorDtype.F32, 0);
+        PreparedWeights prepared = PreparedWeights.of(tmp.resolve("prepared"), dir, DataType.FLOAT32);
+        int[] prompt = Fixtures.prompt(8, c.vocabSize(), 5);
+        float[] folded;
+        try (LlamaModel model = LlamaModel.load(dir, Device.cpu(), DataType.FLOAT32, prepared)) {
+            folded = logits(model, prompt);
+            assertTrue(model.writePrepared());
+        }
+        prepared.stageInBackground();
+        prepared.discardStaged();
+        prepared.discardStaged(); // idempotent
+        try (LlamaModel model = LlamaModel.load(dir, Device.cpu(), DataType.FLOAT32, prepared)) {
+            assertTrue(model.fromPreparedWeights());
+            assertArrayEquals(folded, logits(model, prompt));
+        }
     }
 
     @Test

@@ -36,6 +36,35 @@ class ZeroPagesTest {
         return OptionalLong.empty();
     }
 
+    /** The {@code VmFlags} line of the mapping starting at {@code address}, empty when no mapping starts there. */
+    static java.util.Optional<String> vmFlags(long address) throws IOException {
+        List<String> smaps = Files.readAllLines(Path.of("/proc/self/smaps"));
+        String start = Long.toHexString(address) + "-";
+        for (int i = 0; i < smaps.size(); i++) {
+            if (smaps.get(i).startsWith(start)) {
+                for (int j = i + 1; j < smaps.size() && !smaps.get(j).matches("^[0-9a-f]+-.*"); j++) {
+                    if (smaps.get(j).startsWith("VmFlags:")) {
+                        return java.util.Optional.of(smaps.get(j));
+                    }
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Prepared weights are read into memory advised to huge pages: the kernel records the advice on the mapping. */
+    @Test
+    void hugePageAdviceIsRecordedOnTheMapping() throws IOException {
+        try (ZeroPages pages = ZeroPages.map(8L << 20).orElseThrow()) {
+            assertFalse(vmFlags(pages.address()).orElseThrow().contains(" hg"), "no advice yet");
+            assertTrue(pages.adviseHugePages());
+            assertTrue(vmFlags(pages.address()).orElseThrow().contains(" hg"), vmFlags(pages.address()).get());
+            pages.slice(5L << 20, 4).putInt(0, 9);
+            assertEquals(9, pages.slice(5L << 20, 4).getInt(0));
+            assertEquals(0, pages.slice(0, 4).getInt(0));
+        }
+    }
+
     @Test
     void pagesAreTouchedOnlyWhenWrittenAndUnmappedOnClose() throws IOException {
         long bytes = 64L << 20;
