@@ -37,10 +37,13 @@ import org.jboss.logging.Logger;
  *
  * <p>The wait policy is read by libgomp when libtorch loads, so {@link #apply} sets {@code OMP_WAIT_POLICY} or
  * {@code GOMP_SPINCOUNT} in the process environment first (unless the user set either; then theirs wins). A process
- * that has already loaded libtorch keeps the policy it started with; the thread count applies at any time.
+ * that has already loaded libtorch keeps the policy it started with; the thread count applies at any time. It sets
+ * {@code THP_MEM_ALLOC_ENABLE=1} there too (unless the user set it), so libtorch's big CPU buffers lie in huge pages.
  */
 public final class CpuThreads {
     private static final Logger LOG = Logger.getLogger(CpuThreads.class);
+    /** libtorch's switch for transparent huge pages in its CPU allocator (c10's {@code alloc_cpu}). */
+    static final String HUGE_PAGES_VARIABLE = "THP_MEM_ALLOC_ENABLE";
 
     /** What libtorch's OpenMP threads do while they wait for work. */
     public enum WaitPolicy {
@@ -94,6 +97,13 @@ public final class CpuThreads {
             LOG.debugf("libtorch is already loaded: the OpenMP wait policy %s applies from the next start", policy);
         } else {
             setenv(variable.getKey(), variable.getValue());
+        }
+        if (!libtorchLoaded()) {
+            // libtorch's CPU allocator then advises huge pages for buffers of 2 MiB and more (c10 reads the variable
+            // at its first allocation; a value the user set wins): each first touch faults once per 2 MiB instead of
+            // once per 4 KiB. Folding a SmolLM-sized checkpoint on the 2-core VM measured: weights 2.26-2.43 ->
+            // 1.95-2.04 s, ready 0.90x, decode unchanged.
+            setenv(HUGE_PAGES_VARIABLE, "1");
         }
         Engine.getEngine("PyTorch"); // loads libtorch (and libgomp, which reads the environment now)
         int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;

@@ -29,6 +29,12 @@ class CpuThreadsTest {
                 // set in the process environment before libgomp read it
                 assertEquals("PASSIVE", CpuThreads.nativeEnvironment("OMP_WAIT_POLICY"));
             }
+            if (!loadedBefore) {
+                // libtorch's allocator advises huge pages, unless the user's environment said otherwise
+                assertEquals(System.getenv(CpuThreads.HUGE_PAGES_VARIABLE) == null ? "1"
+                        : System.getenv(CpuThreads.HUGE_PAGES_VARIABLE),
+                        CpuThreads.nativeEnvironment(CpuThreads.HUGE_PAGES_VARIABLE));
+            }
         } finally {
             CpuThreads.apply(0, CpuThreads.WaitPolicy.PASSIVE); // the default, for the tests after this one
         }
