@@ -36,10 +36,12 @@ import org.jboss.logging.Logger;
 /**
  * A CPU model's {@link FoldedWeights} kept in a file, so that later starts read them instead of folding the checkpoint.
  * Folding (fusing q/k/v and gate/up, folding the norms in, padding to the stream's width) runs several tensor
- * operations per weight, each writing fresh memory; reading the prepared file is one copy per weight, from the mapped
- * file into the process's memory. On the 2-core VM measured, a SmolLM-sized load took 2.3-2.8 s folded and 1.7-2.2 s
- * from the file. The copy stays because decode steps reading the mapped page-cache pages in place ran 15-25% slower
- * there; mapped in place, the load took 0.1-0.25 s.
+ * operations per weight, each writing fresh memory; reading the prepared file is one {@code read()} of it into
+ * anonymous memory advised to huge pages, which the tensors then lie over ({@link #stageInBackground}, {@link #read}).
+ * On the 2-core VM measured, a SmolLM-sized load took 2.3-2.8 s folded, 1.7-2.2 s copied tensor by tensor from the
+ * mapped file into libtorch's 4 KiB pages, 1.3-1.4 s read into huge pages, and 0.04-0.13 s on the loader's path once
+ * that read runs on its own thread beside libtorch's load. The copy stays because decode steps reading the mapped
+ * page-cache pages in place ran 15-25% slower there.
  *
  * <p>The file is Djinn's own: a safetensors header (which {@link SafetensorsReader} reads) over the tensors in the
  * runtime dtype, in the machine's byte order, each starting on a 64-byte boundary (so there may be gaps between them,
@@ -132,7 +134,7 @@ public final class PreparedWeights {
     /**
      * Starts reading the file's bytes into this process's memory on a thread of its own ({@link Staged}), so that
      * later {@link #read} only wraps them in tensors. This is file and memory work, no native library: it runs beside
-     * the HTTP server's start and libtorch's load.
+     * libtorch's load.
      */
     public synchronized void stageInBackground() {
         if (staging == null && exists()) {

@@ -183,15 +183,16 @@ public class ModelHost {
                 dtype);
         PreparedWeights prepared = preparedWeights(dir, device, dtype);
         if (prepared != null && prepared.exists()) {
-            // read into this process's memory meanwhile, on a thread of its own: file and memory work beside the
-            // HTTP server's start and libtorch's load, no native library
+            // read into this process's memory on a thread of its own, beside libtorch's load: file and memory work,
+            // no native library
             prepared.stageInBackground();
         } else {
             // the weight files into the page cache meanwhile: disk reads overlap the HTTP server's start
             io.djinn.model.Readahead.start(dir);
         }
-        // The tokenizer loads on a helper of this thread: its tables and chat template (plain Java: JSON, Jinjava)
-        // beside the HTTP server's start, its native library after HTTP up, beside libtorch and the weights.
+        // The tokenizer loads on a helper of this thread, beside libtorch and the weights: its tables and chat
+        // template first (plain Java: JSON, Jinjava), its native library once HTTP is up. (This loader starts at
+        // StartupEvent, which Quarkus fires after the HTTP server listens: the waits for HTTP up return at once.)
         CompletableFuture<Tokenizer> tokenizerLoad = new CompletableFuture<>();
         long[] tokenizerNanos = new long[2]; // tables and template, native tokenizer
         Thread.ofPlatform().name("djinn-tokenizer-loader").daemon().start(() -> {
