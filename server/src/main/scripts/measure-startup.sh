@@ -5,7 +5,7 @@
 #  - Quarkus' own "started in" (HTTP up, the model still loading);
 #  - the breakdown the server logs: JVM start to main, main to HTTP up ("Start-up timings"), and the model loader's
 #    wait for HTTP up, then libtorch, weights, tokenizer and warm-up ("Loader timings"; the tokenizer loads beside
-#    the weights);
+#    libtorch and the weights, and prepared weights are read beside libtorch);
 #  - the first request after ready (streamed, 32 tokens, ignore_eos): time to its first token (the first content
 #    chunk, after the role chunk) and its total time, against a warm request's total time (the third request).
 #
