@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.djinn.common.DjlEnvironment;
 
 import java.io.IOException;
@@ -18,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.OptionalInt;
 
@@ -96,7 +94,7 @@ public final class Tokenizer implements AutoCloseable {
         public static Tables read(Path modelDir) {
             DjlEnvironment.init();
             try {
-                JsonNode tokJson = tableFields(modelDir.resolve("tokenizer.json"));
+                TableFields tokJson = tableFields(modelDir.resolve("tokenizer.json"));
                 Path cfgFile = modelDir.resolve("tokenizer_config.json");
                 JsonNode config = Files.exists(cfgFile) ? JSON.readTree(cfgFile.toFile()) : JSON.createObjectNode();
                 Path jinja = modelDir.resolve("chat_template.jinja");
@@ -107,27 +105,11 @@ public final class Tokenizer implements AutoCloseable {
             }
         }
 
-        private Tables(Path modelDir, JsonNode tokJson, JsonNode config, String templateFile) {
+        private Tables(Path modelDir, TableFields tokJson, JsonNode config, String templateFile) {
             this.modelDir = modelDir;
-            JsonNode model = tokJson.path("model");
-            JsonNode vocab = model.path("vocab");
-            int maxId = -1;
-            tokenToId = new HashMap<>(Math.max(16, vocab.size() * 2));
-            if (vocab.isObject()) {
-                for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
-                    var e = it.next();
-                    int id = e.getValue().asInt();
-                    tokenToId.put(e.getKey(), id);
-                    maxId = Math.max(maxId, id);
-                }
-            } else if (vocab.isArray()) { // Unigram: [[piece, score], ...]
-                int id = 0;
-                for (JsonNode entry : vocab) {
-                    tokenToId.put(entry.get(0).asText(), id);
-                    maxId = Math.max(maxId, id++);
-                }
-            }
-            JsonNode added = tokJson.path("added_tokens");
+            tokenToId = tokJson.vocab();
+            int maxId = tokJson.maxVocabId();
+            JsonNode added = tokJson.addedTokens();
             for (JsonNode a : added) maxId = Math.max(maxId, a.path("id").asInt());
             idToToken = new String[maxId + 1];
             special = new boolean[maxId + 1];
@@ -142,7 +124,7 @@ public final class Tokenizer implements AutoCloseable {
                 special[id] = a.path("special").asBoolean(false);
                 isAdded[id] = true;
             }
-            JsonNode decoder = tokJson.path("decoder");
+            JsonNode decoder = tokJson.decoder();
             byteLevel = "ByteLevel".equals(decoder.path("type").asText());
             tokenBytes = new byte[maxId + 1][];
             tokenText = new String[maxId + 1];
@@ -208,41 +190,72 @@ public final class Tokenizer implements AutoCloseable {
     }
 
     /**
-     * The parts of {@code tokenizer.json} the Java-side tables are built from ({@code model.vocab},
-     * {@code added_tokens}, {@code decoder}), read with a streaming parser that skips the rest: the native tokenizer
-     * parses the whole file itself, and a tree of all of it (a BPE model's merges are as many strings as its
-     * vocabulary) cost the start-up path about twice the time (SmolLM's 1.4 MB file, warm: 60-100 ms against
-     * 100-275 ms).
+     * The parts of {@code tokenizer.json} the Java-side tables are built from: the model's vocabulary as token to id
+     * (a BPE/WordPiece object as it stands, a Unigram list of {@code [piece, score]} by position), {@code added_tokens}
+     * and {@code decoder}; {@code maxVocabId} is the vocabulary's largest id, -1 when it is empty.
      */
-    static JsonNode tableFields(Path tokFile) throws IOException {
+    record TableFields(Map<String, Integer> vocab, int maxVocabId, JsonNode addedTokens, JsonNode decoder) {}
+
+    /**
+     * Reads {@link TableFields} with a streaming parser that skips the rest: the native tokenizer parses the whole
+     * file itself. A tree of all of it (a BPE model's merges are as many strings as its vocabulary) cost the start-up
+     * path about twice the time (SmolLM's 1.4 MB file, warm: 60-100 ms against 100-275 ms), and the vocabulary goes
+     * straight into its map, not through a tree of 49k nodes first.
+     */
+    static TableFields tableFields(Path tokFile) throws IOException {
         try (JsonParser p = JSON.getFactory().createParser(tokFile.toFile())) {
-            ObjectNode root = JSON.createObjectNode();
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException(tokFile + ": not a JSON object");
             }
+            Map<String, Integer> vocab = new HashMap<>();
+            int maxId = -1;
+            JsonNode added = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+            JsonNode decoder = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
                 switch (field) {
-                    case "added_tokens", "decoder" -> root.set(field, JSON.readTree(p));
+                    case "added_tokens" -> added = JSON.readTree(p);
+                    case "decoder" -> decoder = JSON.readTree(p);
                     case "model" -> {
-                        ObjectNode model = root.putObject("model");
-                        if (value == JsonToken.START_OBJECT) {
-                            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                                String name = p.currentName();
-                                p.nextToken();
-                                if (name.equals("vocab")) {
-                                    model.set(name, JSON.readTree(p));
-                                } else {
-                                    p.skipChildren();
+                        if (value != JsonToken.START_OBJECT) {
+                            p.skipChildren();
+                            break;
+                        }
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String name = p.currentName();
+                            JsonToken v = p.nextToken();
+                            if (!name.equals("vocab")) {
+                                p.skipChildren();
+                            } else if (v == JsonToken.START_OBJECT) { // BPE, WordPiece: {"token": id, ...}
+                                vocab = new HashMap<>(1 << 16);
+                                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                                    String token = p.currentName();
+                                    p.nextToken();
+                                    int id = p.getValueAsInt();
+                                    vocab.put(token, id);
+                                    maxId = Math.max(maxId, id);
                                 }
+                            } else if (v == JsonToken.START_ARRAY) { // Unigram: [[piece, score], ...]
+                                vocab = new HashMap<>(1 << 16);
+                                int id = 0;
+                                while (p.nextToken() == JsonToken.START_ARRAY) {
+                                    p.nextToken();
+                                    vocab.put(p.getValueAsString(), id);
+                                    maxId = Math.max(maxId, id++);
+                                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                                        p.skipChildren(); // the score
+                                    }
+                                }
+                            } else {
+                                p.skipChildren();
                             }
                         }
                     }
                     default -> p.skipChildren();
                 }
             }
-            return root;
+            return new TableFields(vocab, maxId, added, decoder);
         }
     }
 
