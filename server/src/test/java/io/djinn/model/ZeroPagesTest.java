@@ -55,6 +55,8 @@ class ZeroPagesTest {
     /** Prepared weights are read into memory advised to huge pages: the kernel records the advice on the mapping. */
     @Test
     void hugePageAdviceIsRecordedOnTheMapping() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Files.exists(Path.of("/sys/kernel/mm/transparent_hugepage/enabled")), "a kernel without THP");
         try (ZeroPages pages = ZeroPages.map(8L << 20).orElseThrow()) {
             assertFalse(vmFlags(pages.address()).orElseThrow().contains(" hg"), "no advice yet");
             assertTrue(pages.adviseHugePages());
