@@ -385,9 +385,11 @@ public final class PreparedWeights {
 
     /** Reads the file's bytes {@code [first, end)} into {@code memory}, in pieces a direct buffer can address. */
     private void readInto(ZeroPages memory, long first, long end, LoadProgress progress) {
+        // pieces of a sixteenth (4 KiB to 64 MiB), so that the progress lines move for a small file too
+        long pieceBytes = Math.min(64L << 20, Math.max(4096, ((end - first) / 16 + 4095) / 4096 * 4096));
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             for (long at = first; at < end; ) {
-                int piece = (int) Math.min(end - at, 64L << 20);
+                int piece = (int) Math.min(end - at, pieceBytes);
                 ByteBuffer into = memory.slice(at - first, piece);
                 while (into.hasRemaining()) {
                     if (ch.read(into, at + into.position()) < 0) {

@@ -72,7 +72,7 @@ public final class Tokenizer implements AutoCloseable {
     /**
      * Everything the Java side reads from the tokenizer's files ({@code tokenizer.json}'s tables,
      * {@code tokenizer_config.json}'s special tokens and chat template) and the compiled template: plain Java, read
-     * before the native library loads, so a start can do it beside the HTTP server's start (see ModelHost).
+     * before the native library loads, so a start can do it while libtorch loads (see ModelHost).
      */
     public static final class Tables {
         private final Path modelDir;
