@@ -27,11 +27,6 @@ public final class Readahead {
         return Thread.ofPlatform().name("djinn-weights-readahead").daemon().start(() -> read(modelDir));
     }
 
-    /** Starts reading {@code files} (prepared weights) on a daemon thread. */
-    public static Thread start(List<Path> files) {
-        return Thread.ofPlatform().name("djinn-weights-readahead").daemon().start(() -> read(files));
-    }
-
     static long read(Path modelDir) {
         List<Path> files;
         try (Stream<Path> s = Files.list(modelDir)) {
@@ -39,10 +34,6 @@ public final class Readahead {
         } catch (IOException e) {
             return 0; // the loader reports a missing or unreadable checkpoint itself
         }
-        return read(files);
-    }
-
-    static long read(List<Path> files) {
         long total = 0;
         ByteBuffer scratch = ByteBuffer.allocateDirect(CHUNK);
         for (Path file : files) {

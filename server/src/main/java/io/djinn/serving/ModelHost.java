@@ -187,7 +187,7 @@ public class ModelHost {
             // no native library
             prepared.stageInBackground();
         } else {
-            // the weight files into the page cache meanwhile: disk reads overlap the HTTP server's start
+            // the weight files into the page cache meanwhile: disk reads overlap libtorch's load
             io.djinn.model.Readahead.start(dir);
         }
         // The tokenizer loads on a helper of this thread, beside libtorch and the weights: its tables and chat
@@ -216,7 +216,7 @@ public class ModelHost {
                 tokenizerLoad.completeExceptionally(failed);
             }
         });
-        // Until here this thread did only Java work beside main (checkpoint, config); native libraries follow HTTP up.
+        // native libraries only once HTTP is up (see HttpUp)
         httpWaitNanos += awaitHttpUp();
         long t = System.nanoTime();
         // loads libtorch, the OpenMP wait policy set before: libgomp reads it once, when it loads

@@ -38,35 +38,12 @@ public final class Tokenizer implements AutoCloseable {
             Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
 
     private final HuggingFaceTokenizer native_;
-    private final Map<String, Integer> tokenToId;
-    /** Raw token strings as they appear in the vocab / added tokens (null for holes). */
-    private final String[] idToToken;
-    private final byte[][] tokenBytes;
-    /** Decoded text of a single token when its bytes are valid UTF-8 on their own, else null. */
-    private final String[] tokenText;
-    private final boolean[] special;
-    private final boolean[] addedToken;
-    private final boolean byteLevel;
-    private final String bosToken;
-    private final String eosToken;
-    private final String padToken;
-    private final int maxTokenChars;
+    /** The vocabulary's tables, special tokens and chat template, read before the native tokenizer. */
     private final Tables tables;
 
     private Tokenizer(HuggingFaceTokenizer native_, Tables t) {
         this.native_ = native_;
         this.tables = t;
-        tokenToId = t.tokenToId;
-        idToToken = t.idToToken;
-        tokenBytes = t.tokenBytes;
-        tokenText = t.tokenText;
-        special = t.special;
-        addedToken = t.addedToken;
-        byteLevel = t.byteLevel;
-        bosToken = t.bosToken;
-        eosToken = t.eosToken;
-        padToken = t.padToken;
-        maxTokenChars = t.maxTokenChars;
     }
 
     /**
@@ -77,8 +54,10 @@ public final class Tokenizer implements AutoCloseable {
     public static final class Tables {
         private final Path modelDir;
         private final Map<String, Integer> tokenToId;
+        /** Raw token strings as they appear in the vocab / added tokens (null for holes). */
         private final String[] idToToken;
         private final byte[][] tokenBytes;
+        /** Decoded text of a single token when its bytes are valid UTF-8 on their own, else null. */
         private final String[] tokenText;
         private final boolean[] special;
         private final boolean[] addedToken;
@@ -341,24 +320,24 @@ public final class Tokenizer implements AutoCloseable {
 
     /** Decodes {@code ids[from, to)}. */
     public String decode(int[] ids, int from, int to, boolean skipSpecialTokens) {
-        if (byteLevel) {
+        if (tables.byteLevel) {
             if (to - from == 1) {
                 int id = checkId(ids[from]);
-                if (skipSpecialTokens && special[id]) return "";
-                String t = tokenText[id];
+                if (skipSpecialTokens && tables.special[id]) return "";
+                String t = tables.tokenText[id];
                 if (t != null) return t;
             }
             int len = 0;
             for (int i = from; i < to; i++) {
                 int id = checkId(ids[i]);
-                if (!(skipSpecialTokens && special[id])) len += tokenBytes[id].length;
+                if (!(skipSpecialTokens && tables.special[id])) len += tables.tokenBytes[id].length;
             }
             byte[] buf = new byte[len];
             int p = 0;
             for (int i = from; i < to; i++) {
                 int id = ids[i];
-                if (skipSpecialTokens && special[id]) continue;
-                byte[] b = tokenBytes[id];
+                if (skipSpecialTokens && tables.special[id]) continue;
+                byte[] b = tables.tokenBytes[id];
                 System.arraycopy(b, 0, buf, p, b.length);
                 p += b.length;
             }
@@ -379,7 +358,7 @@ public final class Tokenizer implements AutoCloseable {
      * fit a context be refused before it is tokenized.
      */
     public int maxTokenChars() {
-        return maxTokenChars;
+        return tables.maxTokenChars;
     }
 
     /**
@@ -388,27 +367,27 @@ public final class Tokenizer implements AutoCloseable {
      * Hangul jamo, for one) shrinks a text at most threefold; a factor 4 keeps the judgement safe.
      */
     public boolean certainlyLongerThan(String text, int tokens) {
-        return text.length() > 4L * tokens * maxTokenChars;
+        return text.length() > 4L * tokens * tables.maxTokenChars;
     }
 
     /** Number of ids, including added tokens (max id + 1). */
     public int vocabSize() {
-        return idToToken.length;
+        return tables.idToToken.length;
     }
 
     /** Id of a token as spelled in the vocabulary (byte-level form, e.g. "Ġthe") or of an added token. */
     public OptionalInt tokenId(String token) {
-        Integer id = tokenToId.get(token);
+        Integer id = tables.tokenToId.get(token);
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
     /** The token as spelled in the vocabulary, or null for an unused id. */
     public String tokenString(int id) {
-        return idToToken[checkId(id)];
+        return tables.idToToken[checkId(id)];
     }
 
     public boolean isSpecial(int id) {
-        return id >= 0 && id < special.length && special[id];
+        return id >= 0 && id < tables.special.length && tables.special[id];
     }
 
     /**
@@ -416,29 +395,29 @@ public final class Tokenizer implements AutoCloseable {
      * and may be a partial UTF-8 sequence; for added tokens their UTF-8 content.
      */
     public byte[] tokenBytes(int id) {
-        byte[] b = tokenBytes[checkId(id)];
+        byte[] b = tables.tokenBytes[checkId(id)];
         return b == null ? new byte[0] : b.clone();
     }
 
     /** Whether the id is an added token (special or not), decoded as its literal content. */
     public boolean isAdded(int id) {
-        return id >= 0 && id < addedToken.length && addedToken[id];
+        return id >= 0 && id < tables.addedToken.length && tables.addedToken[id];
     }
 
     public boolean isByteLevel() {
-        return byteLevel;
+        return tables.byteLevel;
     }
 
     public String bosToken() {
-        return bosToken;
+        return tables.bosToken;
     }
 
     public String eosToken() {
-        return eosToken;
+        return tables.eosToken;
     }
 
     public String padToken() {
-        return padToken;
+        return tables.padToken;
     }
 
     /** The model's chat template, or null if the tokenizer has none. Compiled once on first use. */
@@ -452,7 +431,7 @@ public final class Tokenizer implements AutoCloseable {
     }
 
     private int checkId(int id) {
-        if (id < 0 || id >= idToToken.length || idToToken[id] == null) {
+        if (id < 0 || id >= tables.idToToken.length || tables.idToToken[id] == null) {
             throw new IllegalArgumentException("token id out of range: " + id);
         }
         return id;
@@ -501,6 +480,6 @@ public final class Tokenizer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Tokenizer[vocab=" + vocabSize() + ", byteLevel=" + byteLevel + "]";
+        return "Tokenizer[vocab=" + vocabSize() + ", byteLevel=" + tables.byteLevel + "]";
     }
 }
